@@ -1,0 +1,433 @@
+package loop
+
+import (
+	"github.com/luring/luring/ring"
+	"golang.org/x/sys/unix"
+)
+
+// minRecvSpace is the least free space a plain recv is given (bytes).
+const minRecvSpace = 4 << 10
+
+// wantRead reports whether the connection should have a recv armed.
+func (c *Conn) wantRead() bool {
+	return !c.closing && !c.eof && !c.userPause && !c.fullPause && !c.outPause
+}
+
+// updateRead arms or cancels the recv to match wantRead.
+func (c *Conn) updateRead() {
+	if c.wantRead() {
+		if c.recvUD == 0 {
+			c.armRecv()
+		}
+		return
+	}
+	// A plain recv finishes by itself with at most one buffer of data; a
+	// multishot one keeps going and must be cancelled. On close both go.
+	if c.recvUD != 0 && !c.cancelled && (c.recvMulti || c.closing) {
+		c.cancelled = true
+		c.l.cancel(c.fd, c.recvUD)
+	}
+}
+
+func (c *Conn) armRecv() {
+	l := c.l
+	if l.multi {
+		_, ud := l.ops.alloc(opRecvMulti)
+		l.ops.ops[uint32(ud)].conn = c
+		c.recvUD, c.recvMulti, c.cancelled = ud, true, false
+		l.r.RecvMultishot(ud, c.fd, bufGroup)
+		return
+	}
+	c.compactInput()
+	if cap(c.in)-len(c.in) < minRecvSpace {
+		c.growInput(minRecvSpace)
+	}
+	_, ud := l.ops.alloc(opRecv)
+	l.ops.ops[uint32(ud)].conn = c
+	c.recvUD, c.recvMulti, c.cancelled = ud, false, false
+	l.r.Recv(ud, c.fd, c.in[len(c.in):cap(c.in)])
+}
+
+// compactInput drops the consumed prefix of in. Only while no plain recv is
+// writing into in.
+func (c *Conn) compactInput() {
+	if c.rpos == 0 {
+		return
+	}
+	n := copy(c.in, c.in[c.rpos:])
+	c.in = c.in[:n]
+	c.rpos = 0
+}
+
+// growInput makes room for at least extra more bytes.
+func (c *Conn) growInput(extra int) {
+	if c.in == nil {
+		c.in = c.l.getBuf()
+	}
+	if cap(c.in)-len(c.in) >= extra {
+		return
+	}
+	size := 2 * cap(c.in)
+	for size-len(c.in) < extra {
+		size *= 2
+	}
+	n := make([]byte, len(c.in), size)
+	copy(n, c.in)
+	c.l.putBuf(c.in)
+	c.in = n
+}
+
+func (c *Conn) onRecv(cqe ring.Completion) {
+	more := cqe.Flags&ring.FlagMore != 0
+	if !more {
+		c.recvUD, c.cancelled = 0, false
+	}
+	switch {
+	case cqe.Res > 0 && cqe.Flags&ring.FlagBuffer != 0:
+		buf := c.l.r.Buffer(bufGroup, cqe.BufID)[:cqe.Res]
+		c.input(buf, true)
+		c.l.r.ReleaseBuffer(bufGroup, cqe.BufID)
+	case cqe.Res > 0:
+		c.in = c.in[:len(c.in)+int(cqe.Res)]
+		c.input(nil, false)
+	case cqe.Res == 0:
+		c.eof = true
+		c.queueDelivery()
+	case cqe.Res == -int32(unix.ECANCELED) || cqe.Res == -int32(unix.ENOBUFS):
+		// Paused, closing, or out of provided buffers: updateRead decides.
+	default:
+		if !c.closing {
+			c.fail("recv", cqe.Res)
+		}
+	}
+	if c.closing {
+		c.maybeFinish()
+		return
+	}
+	if !more {
+		c.updateRead()
+	}
+}
+
+// input offers received bytes to OnData. With fromRing, data is a provided
+// buffer about to be released: bytes not consumed are copied into in.
+func (c *Conn) input(data []byte, fromRing bool) {
+	if fromRing {
+		if c.Buffered() == 0 && c.deliverable() {
+			n := c.offer(data)
+			if n < len(data) {
+				c.keep(data[n:])
+			}
+			c.checkInputLimit()
+			return
+		}
+		c.keep(data)
+	}
+	if c.deliverable() {
+		c.rpos += c.offer(c.in[c.rpos:])
+		if c.rpos == len(c.in) {
+			c.releaseInput()
+		}
+	}
+	c.checkInputLimit()
+}
+
+func (c *Conn) deliverable() bool { return !c.userPause && !c.closing && c.onData != nil }
+
+// offer calls OnData and clamps what it says it consumed.
+func (c *Conn) offer(data []byte) int {
+	n := c.onData(c, data)
+	if n < 0 {
+		n = 0
+	} else if n > len(data) {
+		n = len(data)
+	}
+	return n
+}
+
+// keep appends p to the buffered input (multishot mode: no recv writes into in).
+func (c *Conn) keep(p []byte) {
+	if c.rpos == len(c.in) {
+		c.in, c.rpos = c.in[:0], 0
+	}
+	if cap(c.in)-len(c.in) < len(p) {
+		c.compactInput()
+		c.growInput(len(p))
+	}
+	c.in = append(c.in, p...)
+}
+
+// releaseInput gives an emptied input buffer back to the loop, so an idle
+// connection holds none (multishot mode; a plain recv needs its buffer).
+func (c *Conn) releaseInput() {
+	if c.l.multi && c.in != nil {
+		c.l.putBuf(c.in)
+		c.in, c.rpos = nil, 0
+		return
+	}
+	c.in, c.rpos = c.in[:0], 0
+}
+
+func (c *Conn) checkInputLimit() {
+	full := c.Buffered() >= c.l.opts.MaxInput
+	if full != c.fullPause {
+		c.fullPause = full
+		c.updateRead()
+	}
+}
+
+// deliverQueued runs in each turn for connections queued by ResumeRead,
+// Flush, or end of stream.
+func (c *Conn) deliverQueued() {
+	c.queuedDel = false
+	if c.flushDo {
+		c.flushDo = false
+		c.runFlushes(nil)
+	}
+	if c.closed {
+		return
+	}
+	if c.Buffered() > 0 && c.deliverable() {
+		c.input(nil, false)
+	}
+	if c.eof && !c.closing && c.deliverable() {
+		if c.onEOF != nil {
+			fn := c.onEOF
+			c.onEOF = nil
+			fn(c)
+		} else {
+			c.Close()
+		}
+	}
+}
+
+func (l *Loop) runDeliveries() {
+	for i := 0; i < len(l.deliver); i++ {
+		c := l.deliver[i]
+		l.deliver[i] = nil
+		c.deliverQueued()
+	}
+	l.deliver = l.deliver[:0]
+}
+
+// flushDirty submits the output of every connection written to this turn.
+func (l *Loop) flushDirty() {
+	for i, c := range l.dirty {
+		l.dirty[i] = nil
+		c.dirty = false
+		c.startSend()
+	}
+	l.dirty = l.dirty[:0]
+}
+
+func (c *Conn) startSend() {
+	if c.sendUD != 0 || c.closed || c.abort {
+		return
+	}
+	if c.woff == len(c.wbuf) {
+		if len(c.out) == 0 {
+			return
+		}
+		c.wbuf, c.out = c.out, c.wbuf[:0]
+		c.woff = 0
+	}
+	_, ud := c.l.ops.alloc(opSend)
+	c.l.ops.ops[uint32(ud)].conn = c
+	c.sendUD = ud
+	c.l.r.Send(ud, c.fd, c.wbuf[c.woff:])
+}
+
+func (c *Conn) onSend(cqe ring.Completion) {
+	c.sendUD = 0
+	if cqe.Res < 0 {
+		if !c.abort {
+			c.fail("send", cqe.Res)
+		}
+		c.maybeFinish()
+		return
+	}
+	c.woff += int(cqe.Res)
+	c.sent += uint64(cqe.Res)
+	if c.woff == len(c.wbuf) {
+		c.wbuf, c.woff = c.wbuf[:0], 0
+	}
+	c.runFlushes(nil)
+	if c.outPause && c.Pending() <= c.l.opts.WriteHighWater/4 {
+		c.outPause = false
+		c.updateRead()
+	}
+	if c.Pending() > 0 {
+		c.startSend()
+	} else {
+		c.releaseOutput()
+		c.maybeShutdown()
+	}
+	c.maybeFinish()
+}
+
+// releaseOutput gives drained output buffers back to the loop.
+func (c *Conn) releaseOutput() {
+	if c.out != nil && len(c.out) == 0 {
+		c.l.putBuf(c.out)
+		c.out = nil
+	}
+	if c.wbuf != nil && len(c.wbuf) == 0 {
+		c.l.putBuf(c.wbuf)
+		c.wbuf = nil
+	}
+}
+
+// runFlushes calls the Flush callbacks that are due; with err (or once the
+// connection is closed) every remaining one.
+func (c *Conn) runFlushes(err error) {
+	n := 0
+	for n < len(c.flushes) {
+		w := c.flushes[n]
+		if err == nil && !c.closed && c.sent < w.target {
+			break
+		}
+		e := err
+		if e == nil && c.closed && c.sent < w.target {
+			e = c.closeErrOr()
+		}
+		c.flushes[n] = flushWait{}
+		n++
+		w.fn(c, e)
+	}
+	if n > 0 {
+		c.flushes = append(c.flushes[:0], c.flushes[n:]...)
+	}
+}
+
+func (c *Conn) closeErrOr() error {
+	if c.closeErr != nil {
+		return c.closeErr
+	}
+	return ErrClosed
+}
+
+func (c *Conn) maybeShutdown() {
+	if !c.wclose || c.shut || c.shutUD != 0 || c.closing || c.Pending() > 0 {
+		return
+	}
+	_, ud := c.l.ops.alloc(opShutdown)
+	c.l.ops.ops[uint32(ud)].conn = c
+	c.shutUD = ud
+	c.l.r.Shutdown(ud, c.fd, unix.SHUT_WR)
+}
+
+func (c *Conn) onShutdown(cqe ring.Completion) {
+	c.shutUD = 0
+	c.shut = true
+	c.maybeFinish()
+}
+
+// maybeFinish closes the socket of a closing connection once nothing is in
+// flight on it and (for a graceful close) its output has been sent.
+func (c *Conn) maybeFinish() {
+	if !c.closing || c.closeUD != 0 || c.closed {
+		return
+	}
+	if c.recvUD != 0 {
+		if !c.cancelled {
+			c.cancelled = true
+			c.l.cancel(c.fd, c.recvUD)
+		}
+		return
+	}
+	if c.sendUD != 0 || c.shutUD != 0 {
+		return
+	}
+	if !c.abort && c.Pending() > 0 {
+		c.startSend()
+		return
+	}
+	_, ud := c.l.ops.alloc(opClose)
+	c.l.ops.ops[uint32(ud)].conn = c
+	c.closeUD = ud
+	c.l.r.CloseFD(ud, c.fd)
+}
+
+func (c *Conn) onClosed(cqe ring.Completion) {
+	c.closeUD = 0
+	c.closed = true
+	c.fd = -1
+	c.l.conns.remove(c)
+	c.runFlushes(c.closeErrOr())
+	if c.in != nil {
+		c.l.putBuf(c.in)
+		c.in, c.rpos = nil, 0
+	}
+	c.out, c.wbuf = nil, nil
+	if c.onClose != nil {
+		fn := c.onClose
+		c.onClose = nil
+		fn(c, c.closeErr)
+	}
+}
+
+// cancel submits a cancel of operation target on fd.
+func (l *Loop) cancel(fd int, target uint64) {
+	_, ud := l.ops.alloc(opCancel)
+	l.r.Cancel(ud, fd, target)
+}
+
+// getBuf returns an empty buffer of RecvBufferSize capacity from the loop's
+// free list.
+func (l *Loop) getBuf() []byte {
+	if n := len(l.bufs); n > 0 {
+		b := l.bufs[n-1]
+		l.bufs[n-1] = nil
+		l.bufs = l.bufs[:n-1]
+		return b
+	}
+	return make([]byte, 0, l.opts.RecvBufferSize)
+}
+
+// putBuf keeps b for reuse when it has the standard size.
+func (l *Loop) putBuf(b []byte) {
+	if cap(b) != l.opts.RecvBufferSize || len(l.bufs) >= maxFreeBufs {
+		return
+	}
+	l.bufs = append(l.bufs, b[:0])
+}
+
+// maxFreeBufs bounds the loop's free list of buffers.
+const maxFreeBufs = 1024
+
+// connList is an intrusive list of a loop's open connections.
+type connList struct {
+	head *Conn
+	n    int
+}
+
+func (cl *connList) add(c *Conn) {
+	c.next = cl.head
+	if cl.head != nil {
+		cl.head.prev = c
+	}
+	cl.head = c
+	cl.n++
+}
+
+func (cl *connList) remove(c *Conn) {
+	if c.prev != nil {
+		c.prev.next = c.next
+	} else {
+		cl.head = c.next
+	}
+	if c.next != nil {
+		c.next.prev = c.prev
+	}
+	c.prev, c.next = nil, nil
+	cl.n--
+}
+
+// each calls fn for every connection; fn may close it.
+func (cl *connList) each(fn func(c *Conn)) {
+	for c := cl.head; c != nil; {
+		next := c.next
+		fn(c)
+		c = next
+	}
+}

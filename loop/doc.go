@@ -1,0 +1,18 @@
+// Package loop is luring's per-core event loop, and the API Go services embed.
+//
+// A Loop owns one ring.Ring and everything driven by it: connections, listeners,
+// dials and timers. It runs on one locked OS thread; everything it owns is touched
+// only there. Other goroutines talk to it only through Post, which wakes the ring.
+//
+// One loop turn (Loop.tick) reads top to bottom: submit queued operations and wait
+// (deadline from the timer heap) → run the completions → expire timers → run
+// posted functions. Completions are collected first, then run, so no callback runs
+// inside the kernel reap.
+//
+// Operations live in a slab: a completion's user_data is slot and generation, so a
+// late completion never reaches a reused operation, and steady state allocates
+// nothing per operation.
+//
+// Place in the import graph: loop imports ring and linux, and knows nothing of
+// HTTP or Lua; httpd, lvm, cosocket and reqsock build on it.
+package loop

@@ -1,0 +1,195 @@
+package loop
+
+import (
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/luring/luring/linux"
+	"github.com/luring/luring/ring"
+	"golang.org/x/sys/unix"
+)
+
+// Accept back-off after running out of descriptors or memory (EMFILE,
+// ENFILE, ENOBUFS, ENOMEM): existing connections keep being served, and
+// accepting resumes after the delay, doubling up to the maximum.
+const (
+	acceptBackoffMin = 50 * time.Millisecond
+	acceptBackoffMax = time.Second
+)
+
+// Listener accepts connections on one listening socket of its loop, with a
+// multishot accept. Each loop of a group has its own SO_REUSEPORT socket on
+// the same address, and the kernel spreads connections over them.
+type Listener struct {
+	l        *Loop
+	fd       int // listening socket; -1 once closed
+	addr     net.Addr
+	onConn   func(c *Conn)
+	acceptUD uint64 // in-flight accept, 0 when none
+	closing  bool
+	backoff  *Timer        // re-arms accept after a resource error
+	delay    time.Duration // current back-off
+	starved  bool          // a resource error was logged and not yet recovered
+}
+
+// ListenOptions tune Listen. The zero value gives nginx's defaults.
+type ListenOptions struct {
+	Backlog   int  // listen backlog (default 511, as nginx)
+	NoReuse   bool // do not set SO_REUSEPORT (one loop only)
+	DualStack bool // let "[::]:port" accept IPv4 too (IPV6_V6ONLY off)
+	RecvBuf   int  // SO_RCVBUF when > 0 (bytes)
+	SendBuf   int  // SO_SNDBUF when > 0 (bytes)
+	NoNoDelay bool // leave Nagle on for accepted connections
+}
+
+// Listen opens a listening socket ("tcp", "tcp4", "tcp6" or "unix"; TCP
+// ones with SO_REUSEPORT), and calls onConn on the loop's thread for each accepted
+// connection. onConn sets the connection's OnData and friends; reading starts
+// when it returns.
+func (l *Loop) Listen(network, address string, onConn func(c *Conn)) (*Listener, error) {
+	return l.ListenWith(network, address, ListenOptions{}, onConn)
+}
+
+// ListenWith is Listen with options.
+func (l *Loop) ListenWith(network, address string, o ListenOptions, onConn func(c *Conn)) (*Listener, error) {
+	if l.stopping.Load() {
+		return nil, ErrStopped
+	}
+	fd, err := linux.Listen(network, address, linux.ListenOptions{
+		ReusePort: !o.NoReuse && network != "unix", Backlog: o.Backlog, DualStack: o.DualStack,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if o.RecvBuf > 0 {
+		_ = linux.SetRecvBuffer(fd, o.RecvBuf)
+	}
+	if o.SendBuf > 0 {
+		_ = linux.SetSendBuffer(fd, o.SendBuf)
+	}
+	addr, err := linux.LocalAddr(fd)
+	if err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	ln := &Listener{l: l, fd: fd, addr: addr, onConn: onConn, delay: acceptBackoffMin}
+	ln.backoff = l.NewTimer(ln.arm)
+	l.listeners = append(l.listeners, ln)
+	ln.arm()
+	return ln, nil
+}
+
+// Addr returns the address the listener is bound to (with the real port
+// when asked for port 0).
+func (ln *Listener) Addr() net.Addr { return ln.addr }
+
+// Fd returns the listening socket, for socket options.
+func (ln *Listener) Fd() int { return ln.fd }
+
+// Close stops accepting and closes the listening socket once the accept in
+// flight has been cancelled.
+func (ln *Listener) Close() {
+	if ln.closing {
+		return
+	}
+	ln.closing = true
+	ln.backoff.Stop()
+	if ln.acceptUD != 0 {
+		ln.l.cancel(ln.fd, ln.acceptUD)
+		return
+	}
+	ln.closeFd()
+}
+
+func (ln *Listener) closeFd() {
+	if ln.fd >= 0 {
+		// A listening socket closes without blocking.
+		unix.Close(ln.fd)
+		ln.fd = -1
+	}
+	ls := ln.l.listeners
+	for i, x := range ls {
+		if x == ln {
+			ln.l.listeners = append(ls[:i], ls[i+1:]...)
+			break
+		}
+	}
+}
+
+func (ln *Listener) arm() {
+	if ln.closing || ln.acceptUD != 0 {
+		return
+	}
+	_, ud := ln.l.ops.alloc(opAccept)
+	ln.l.ops.ops[uint32(ud)].ln = ln
+	ln.acceptUD = ud
+	ln.l.r.Accept(ud, ln.fd, true)
+}
+
+func (ln *Listener) onAccept(cqe ring.Completion) {
+	if cqe.Flags&ring.FlagMore == 0 {
+		ln.acceptUD = 0
+	}
+	if cqe.Res >= 0 {
+		if ln.closing {
+			unix.Close(int(cqe.Res))
+		} else {
+			ln.accepted(int(cqe.Res))
+		}
+	} else {
+		ln.acceptFailed(unix.Errno(-cqe.Res))
+	}
+	if ln.acceptUD == 0 {
+		if ln.closing {
+			ln.closeFd()
+		} else if !ln.backoff.Active() {
+			ln.arm()
+		}
+	}
+}
+
+func (ln *Listener) accepted(fd int) {
+	if ln.starved {
+		ln.starved = false
+		ln.delay = acceptBackoffMin
+		ln.l.logf("accept() on %s resumed", ln.addr)
+	}
+	_ = linux.SetNoDelay(fd, true)
+	c := ln.l.newConn(fd)
+	ln.onConn(c)
+	if !c.closing {
+		c.updateRead()
+	}
+}
+
+func (ln *Listener) acceptFailed(errno unix.Errno) {
+	switch errno {
+	case unix.ECANCELED:
+	case unix.EMFILE, unix.ENFILE, unix.ENOBUFS, unix.ENOMEM:
+		if !ln.starved {
+			ln.starved = true
+			ln.l.logf("accept4() failed (%d: %s) on %s, accepting again in %v", int(errno), errText(errno), ln.addr, ln.delay)
+		}
+		if ln.acceptUD != 0 {
+			ln.l.cancel(ln.fd, ln.acceptUD)
+		}
+		ln.backoff.Reset(ln.delay)
+		ln.delay = min(2*ln.delay, acceptBackoffMax)
+	default:
+		// ECONNABORTED, EPROTO, EPERM (netfilter) and friends: this
+		// connection is lost, the listener is fine.
+	}
+}
+
+// errText words an errno as nginx logs it: capitalised strerror.
+func errText(e unix.Errno) string {
+	s := e.Error()
+	if s == "" {
+		return fmt.Sprintf("errno %d", int(e))
+	}
+	if s[0] >= 'a' && s[0] <= 'z' {
+		return string(s[0]-'a'+'A') + s[1:]
+	}
+	return s
+}
