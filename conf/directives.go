@@ -1,0 +1,118 @@
+package conf
+
+// ctxMask is a set of contexts a directive may appear in, named as nginx
+// names them.
+type ctxMask uint8
+
+// Contexts.
+const (
+	ctxMain     ctxMask = 1 << iota // top level
+	ctxEvents                       // events { }
+	ctxHTTP                         // http { }
+	ctxServer                       // server { }
+	ctxLocation                     // location { }
+	ctxIf                           // if { } inside server or location (no directive opens it yet)
+
+	ctxHSL  = ctxHTTP | ctxServer | ctxLocation
+	ctxHSLI = ctxHSL | ctxIf
+)
+
+// argsAny marks a spec without an upper bound on arguments.
+const argsAny = -1
+
+// spec is one row of the directive table.
+type spec struct {
+	ctx   ctxMask                          // where it may appear
+	block bool                             // takes "{ ... }" (nginx block or Lua body)
+	min   int                              // fewest arguments
+	max   int                              // most arguments; argsAny for no limit
+	set   func(*builder, *Directive) error // applies a simple directive or a Lua body
+	enter func(*builder, *Directive) error // opens a block: runs before the children
+	leave func(*builder, *Directive) error // closes a block: runs after the children
+}
+
+// flagArgs is the argument rule of an on|off directive.
+const flagArgs = 1
+
+// directives is the table of what luring implements or accepts. A name
+// missing here is rejected: by unsupported when nginx or OpenResty know it,
+// otherwise as an unknown directive.
+var directives map[string]spec
+
+func init() {
+	directives = map[string]spec{
+		// main
+		"worker_processes": {ctx: ctxMain, min: 1, max: 1, set: setWorkerProcesses},
+		"error_log":        {ctx: ctxMain | ctxHSL, min: 1, max: argsAny, set: setErrorLog},
+		"pid":              {ctx: ctxMain, min: 1, max: 1, set: setPID},
+		"env":              {ctx: ctxMain, min: 1, max: 1, set: setEnv},
+		"daemon":           {ctx: ctxMain, min: flagArgs, max: flagArgs, set: setFlagNoop},
+		"master_process":   {ctx: ctxMain, min: flagArgs, max: flagArgs, set: setFlagNoop},
+		"events":           {ctx: ctxMain, block: true, enter: enterEvents, leave: leaveBlock},
+		"http":             {ctx: ctxMain, block: true, enter: enterHTTP, leave: leaveBlock},
+
+		// events
+		"worker_connections": {ctx: ctxEvents, min: 1, max: 1, set: setWorkerConnections},
+		"use":                {ctx: ctxEvents, min: 1, max: 1, set: setUse},
+		"accept_mutex":       {ctx: ctxEvents, min: flagArgs, max: flagArgs, set: setFlagNoop},
+		"multi_accept":       {ctx: ctxEvents, min: flagArgs, max: flagArgs, set: setFlagNoop},
+
+		// http, per location
+		"access_log":              {ctx: ctxHSLI, min: 1, max: argsAny, set: setAccessLog},
+		"default_type":            {ctx: ctxHSL, min: 1, max: 1, set: setDefaultType},
+		"keepalive_timeout":       {ctx: ctxHSL, min: 1, max: 2, set: setKeepaliveTimeout},
+		"keepalive_requests":      {ctx: ctxHSL, min: 1, max: 1, set: setKeepaliveRequests},
+		"client_max_body_size":    {ctx: ctxHSL, min: 1, max: 1, set: setClientMaxBodySize},
+		"client_body_buffer_size": {ctx: ctxHSL, min: 1, max: 1, set: setClientBodyBufferSize},
+		"client_body_timeout":     {ctx: ctxHSL, min: 1, max: 1, set: setClientBodyTimeout},
+		"send_timeout":            {ctx: ctxHSL, min: 1, max: 1, set: setSendTimeout},
+		"client_body_temp_path":   {ctx: ctxHSL, min: 1, max: 4, set: setClientBodyTempPath},
+		"lua_code_cache":          {ctx: ctxHSLI, min: flagArgs, max: flagArgs, set: setLuaCodeCache},
+
+		// http, per server
+		"client_header_buffer_size":   {ctx: ctxHTTP | ctxServer, min: 1, max: 1, set: setClientHeaderBufferSize},
+		"large_client_header_buffers": {ctx: ctxHTTP | ctxServer, min: 2, max: 2, set: setLargeClientHeaderBuffers},
+		"client_header_timeout":       {ctx: ctxHTTP | ctxServer, min: 1, max: 1, set: setClientHeaderTimeout},
+
+		// http only
+		"log_format":        {ctx: ctxHTTP, min: 2, max: argsAny, set: setLogFormat},
+		"lua_package_path":  {ctx: ctxHTTP, min: 1, max: 1, set: setLuaPackagePath},
+		"lua_package_cpath": {ctx: ctxHTTP, min: 1, max: 1, set: setLuaPackageCPath},
+		"server":            {ctx: ctxHTTP, block: true, enter: enterServer, leave: leaveServer},
+
+		// accepted with no effect
+		"proxy_temp_path":     {ctx: ctxHSL, min: 1, max: 4, set: setNoop},
+		"fastcgi_temp_path":   {ctx: ctxHSL, min: 1, max: 4, set: setNoop},
+		"scgi_temp_path":      {ctx: ctxHSL, min: 1, max: 4, set: setNoop},
+		"uwsgi_temp_path":     {ctx: ctxHSL, min: 1, max: 4, set: setNoop},
+		"lua_load_resty_core": {ctx: ctxHTTP, min: flagArgs, max: flagArgs, set: setFlagNoop},
+
+		// server and location
+		"listen":      {ctx: ctxServer, min: 1, max: argsAny, set: setListen},
+		"server_name": {ctx: ctxServer, min: 1, max: argsAny, set: setServerName},
+		"location":    {ctx: ctxServer | ctxLocation, block: true, min: 1, max: 2, enter: enterLocation, leave: leaveBlock},
+		"return":      {ctx: ctxServer | ctxLocation | ctxIf, min: 1, max: 2, set: setReturn},
+		"set":         {ctx: ctxServer | ctxLocation | ctxIf, min: 2, max: 2, set: setSet},
+		"internal":    {ctx: ctxLocation, set: setInternal},
+
+		// Lua handlers
+		"init_by_lua_block":        {ctx: ctxHTTP, block: true, set: setLuaHandler},
+		"init_by_lua_file":         {ctx: ctxHTTP, min: 1, max: 1, set: setLuaHandler},
+		"init_worker_by_lua_block": {ctx: ctxHTTP, block: true, set: setLuaHandler},
+		"init_worker_by_lua_file":  {ctx: ctxHTTP, min: 1, max: 1, set: setLuaHandler},
+		"rewrite_by_lua_block":     {ctx: ctxHSLI, block: true, set: setLuaHandler},
+		"rewrite_by_lua_file":      {ctx: ctxHSLI, min: 1, max: 1, set: setLuaHandler},
+		"access_by_lua_block":      {ctx: ctxHSLI, block: true, set: setLuaHandler},
+		"access_by_lua_file":       {ctx: ctxHSLI, min: 1, max: 1, set: setLuaHandler},
+		"content_by_lua_block":     {ctx: ctxLocation | ctxIf, block: true, set: setLuaHandler},
+		"content_by_lua_file":      {ctx: ctxLocation | ctxIf, min: 1, max: 1, set: setLuaHandler},
+		"log_by_lua_block":         {ctx: ctxHSLI, block: true, set: setLuaHandler},
+		"log_by_lua_file":          {ctx: ctxHSLI, min: 1, max: 1, set: setLuaHandler},
+	}
+}
+
+// Implemented reports whether luring implements or accepts the directive.
+func Implemented(name string) bool {
+	_, ok := directives[name]
+	return ok || name == "include"
+}

@@ -1,0 +1,81 @@
+package conf
+
+import (
+	"strconv"
+	"strings"
+)
+
+// chunkNameMax is lua-nginx-module's LJ_CHUNKNAME_MAX_LEN: LuaJIT keeps 60
+// bytes of a chunk name, minus the fixed "=(:)".
+const chunkNameMax = 56
+
+// ChunkName builds the chunk name lua-nginx-module gives an inline handler:
+// "=<tag>(<file>:<line>)". The file is shown as "nginx.conf" when its base
+// name is nginx.conf, else relative to confPrefix when inside it, else in
+// full; a name too long for LuaJIT keeps its tail after "...".
+func ChunkName(tag, file, confPrefix string, line int) string {
+	lineStr := strconv.Itoa(line)
+	reserve := len(tag) + len(lineStr)
+	name, pre := file, ""
+	cp := confPrefix
+	if cp != "" && !strings.HasSuffix(cp, "/") {
+		cp += "/"
+	}
+	switch {
+	case len(file) >= len("/nginx.conf") && strings.HasSuffix(file, "/nginx.conf"):
+		name = "nginx.conf"
+	case cp != "" && len(cp) < len(file) && strings.HasPrefix(file, cp):
+		name = file[len(cp):]
+		fallthrough
+	default:
+		if len(name)+reserve > chunkNameMax {
+			name, pre = name[len(name)-(chunkNameMax-reserve-3):], "..."
+		}
+	}
+	return "=" + tag + "(" + pre + name + ":" + lineStr + ")"
+}
+
+// setLuaHandler stores a *_by_lua_block or *_by_lua_file handler in its
+// phase slot. A second handler for the same slot at the same level is a
+// duplicate, as in lua-nginx-module.
+func setLuaHandler(b *builder, d *Directive) error {
+	tag, isFile := strings.CutSuffix(d.Name, "_file")
+	if !isFile {
+		tag = strings.TrimSuffix(tag, "_block")
+	}
+	code := &LuaCode{Tag: tag, IsFile: isFile, File: d.File, Line: d.Line}
+	if isFile {
+		path := d.Args[0].Value
+		if HasVars(path) && tag != "init_by_lua" && tag != "init_worker_by_lua" {
+			code.Source, code.Dynamic = path, true
+		} else {
+			code.Source = b.resolve(path)
+			code.ChunkName = "@" + code.Source
+		}
+	} else {
+		code.Source, code.Line = d.Lua.Source, d.Lua.Line
+		code.ChunkName = ChunkName(tag, d.File, b.cfg.ConfPrefix, code.Line)
+	}
+	var slot **LuaCode
+	var set setMask
+	f := b.top()
+	switch tag {
+	case "init_by_lua":
+		slot, set = &b.cfg.HTTP.InitByLua, b.cfg.HTTP.Settings.set
+	case "init_worker_by_lua":
+		slot, set = &b.cfg.HTTP.InitWorkerByLua, b.cfg.HTTP.Settings.set
+	case "content_by_lua":
+		slot, set = &f.loc.Content, f.loc.set
+	case "rewrite_by_lua":
+		slot, set = &b.settings().Rewrite, b.settings().set
+	case "access_by_lua":
+		slot, set = &b.settings().Access, b.settings().set
+	case "log_by_lua":
+		slot, set = &b.settings().Log, b.settings().set
+	}
+	if err := once(set, tag, d.Name); err != nil {
+		return err
+	}
+	*slot = code
+	return nil
+}
