@@ -44,6 +44,10 @@ const (
 // ("epoll" or "io_uring"); it overrides BackendAuto only.
 const EnvBackend = "LURING_BACKEND"
 
+// ReservedUserData is the lowest user_data value the backends keep for
+// themselves (wake-ups, internal timeouts).
+const ReservedUserData = ^uint64(0) - 15
+
 // Completion flags.
 const (
 	// FlagMore says the operation stays armed: more completions with the
@@ -91,6 +95,12 @@ type Features struct {
 // Per file descriptor a caller keeps at most one read-side operation (Accept,
 // Recv, RecvMultishot) and one write-side operation (Send, Sendmsg, Connect)
 // in flight, and issues CloseFD only when none is in flight (Cancel first).
+// A descriptor that has been used with a Ring is closed with CloseFD, not
+// behind the ring's back (the epoll backend remembers descriptors; a listener
+// socket, whose number the ring never sees reused, is the one exception).
+//
+// User data values from ReservedUserData up are the backends' own and never
+// given to verbs.
 type Ring interface {
 	// Backend names the implementation.
 	Backend() Backend
@@ -106,7 +116,8 @@ type Ring interface {
 	// RecvMultishot reads repeatedly into buffers of group (see
 	// SetupBuffers) until end of stream, an error, or Cancel. Each data
 	// completion has FlagBuffer and FlagMore; Res 0 (end of stream) or an
-	// error ends it. Only when Features().MultishotRecv.
+	// error ends it. A final completion may still carry FlagBuffer: release
+	// its buffer too. Only when Features().MultishotRecv.
 	RecvMultishot(ud uint64, fd int, group uint16)
 	// Send writes buf with MSG_NOSIGNAL. Res is the byte count (may be short).
 	Send(ud uint64, fd int, buf []byte)
@@ -123,10 +134,12 @@ type Ring interface {
 	// Timeout completes after ts has elapsed with Res -ETIME, or with
 	// -ECANCELED when cancelled first.
 	Timeout(ud uint64, ts *unix.Timespec)
-	// Cancel cancels the in-flight operation target that was queued on fd
-	// (fd -1 for a Timeout). The target completes with -ECANCELED unless it
-	// completed first; the cancel completes with 0, -ENOENT (no such
-	// operation) or -EALREADY.
+	// Cancel cancels the in-flight operation target that was queued on fd.
+	// fd is a hint: io_uring matches on user_data alone, and epoll searches
+	// every descriptor when fd is -1 (use -1 for a Timeout). The target
+	// completes with -ECANCELED unless it completed first (a multishot
+	// accept may then end with a final successful completion); the cancel
+	// completes with 0, -ENOENT (no such operation) or -EALREADY.
 	Cancel(ud uint64, fd int, target uint64)
 
 	// SetupBuffers registers a group of count provided buffers of size

@@ -47,7 +47,7 @@ import (
 // Reserved user_data values: completions carrying them are internal and never
 // reach the caller. Callers' user_data must stay below udReservedMin.
 const (
-	udReservedMin uint64 = math.MaxUint64 - 15
+	udReservedMin        = ReservedUserData
 	udWake        uint64 = math.MaxUint64 - 1 // the eventfd read that Wake completes
 	udTimeout     uint64 = math.MaxUint64 - 2 // Wait's timeout SQE without EXT_ARG
 	udInternal    uint64 = math.MaxUint64 - 3 // Close's cancel-all and other fire-and-forget SQEs
