@@ -1,0 +1,366 @@
+package httpd
+
+import (
+	"strings"
+
+	"github.com/luring/luring/conf"
+)
+
+// Steps of the phase engine, in nginx's order: server rewrite (set and
+// return of the server block), find location (with the internal check
+// and client_max_body_size), location rewrite (set, return), then
+// rewrite_by_lua, access_by_lua and the content handler.
+const (
+	stepServerRewrite uint8 = iota
+	stepFindLocation
+	stepLocationRewrite
+	stepRewriteLua
+	stepAccessLua
+	stepContent
+	stepDone
+)
+
+// run advances the phases until the request ends or a handler waits.
+func (t *Txn) run() {
+	for t.active && !t.pending && t.step < stepDone {
+		step := t.step
+		t.step++
+		switch step {
+		case stepServerRewrite:
+			t.rewrite(t.srv.Sets, t.srv.Return)
+		case stepFindLocation:
+			t.findLocation()
+		case stepLocationRewrite:
+			t.rewrite(t.loc.Sets, t.loc.Return)
+		case stepRewriteLua:
+			if code := t.loc.Rewrite; code != nil {
+				t.runLua(PhaseRewrite, code)
+			}
+		case stepAccessLua:
+			if code := t.loc.Access; code != nil {
+				t.runLua(PhaseAccess, code)
+			}
+		case stepContent:
+			if t.loc.Content == nil {
+				// No static files in luring: nginx answers 404 for the
+				// missing file.
+				t.special(404)
+				return
+			}
+			t.runLua(PhaseContent, t.loc.Content)
+		}
+	}
+	if t.active && !t.pending && t.step == stepDone {
+		t.finishResponse()
+	}
+}
+
+func (t *Txn) findLocation() {
+	loc, caps := t.srv.Match(unsafeString(t.req.Path(t.buf)))
+	if loc == nil {
+		t.special(404)
+		return
+	}
+	t.loc = loc
+	if caps != nil {
+		t.caps = cloneStrings(caps)
+	}
+	if loc.Internal {
+		t.special(404)
+		return
+	}
+	if max := loc.ClientMaxBodySize; max > 0 && t.req.ContentLength() > max {
+		t.logf(conf.LogError, "client intended to send too large body: %d bytes", t.req.ContentLength())
+		t.special(413)
+	}
+}
+
+// rewrite runs set directives in order and a return, as nginx's rewrite
+// module does: sets written after the return never run.
+func (t *Txn) rewrite(sets []conf.Set, ret *conf.Return) {
+	n := len(sets)
+	if ret != nil {
+		n = min(ret.AfterSets, n)
+	}
+	for i := range sets[:n] {
+		t.setDirective(&sets[i])
+	}
+	if ret != nil {
+		t.doReturn(ret)
+	}
+}
+
+func (t *Txn) setDirective(st *conf.Set) {
+	idx, ok := t.s.srv.vars[st.Var]
+	if !ok {
+		idx, ok = t.s.srv.vars[strings.ToLower(st.Var)]
+	}
+	v := t.eval(st.Parts)
+	if st.Var == "args" {
+		t.args, t.argsSet = v, true
+		return
+	}
+	if ok {
+		t.vals[idx], t.valSet[idx] = v, true
+	}
+}
+
+// eval evaluates a value with variables into a new string.
+func (t *Txn) eval(parts []conf.Part) string {
+	if len(parts) == 1 && parts[0].Kind == conf.PartLiteral {
+		return parts[0].Text
+	}
+	s := t.s
+	b := s.hbuf[:0]
+	for _, p := range parts {
+		switch p.Kind {
+		case conf.PartLiteral:
+			b = append(b, p.Text...)
+		case conf.PartVar:
+			b, _ = t.appendVar(b, strings.ToLower(p.Text))
+		case conf.PartCapture:
+			if c, ok := t.Capture(p.N); ok {
+				b = append(b, c...)
+			}
+		}
+	}
+	s.hbuf = b
+	return string(b)
+}
+
+// doReturn is nginx's return directive.
+func (t *Txn) doReturn(r *conf.Return) {
+	t.step = stepDone
+	code := r.Code
+	if code == StatusClose {
+		t.closeNoResponse(StatusClose)
+		return
+	}
+	text := ""
+	if r.HasText {
+		text = t.eval(t.s.srv.returnParts(r))
+	}
+	switch {
+	case r.HasText && (code == 301 || code == 302 || code == 303 || code == 307 || code == 308):
+		if strings.HasPrefix(text, "/") {
+			text = t.absoluteURL(text)
+		}
+		t.addHeader("Location", text)
+		t.special(code)
+	case code < 400 || r.HasText:
+		t.status = code
+		if text != "" {
+			_ = t.WriteString(text)
+		}
+		t.finishResponse()
+	default:
+		t.special(code)
+	}
+}
+
+// absoluteURL prefixes a local redirect with scheme, host and port, as
+// nginx's absolute_redirect on, server_name_in_redirect off and
+// port_in_redirect on do.
+func (t *Txn) absoluteURL(path string) string {
+	host := string(t.req.Host(t.buf))
+	if host == "" && len(t.srv.Names) > 0 {
+		host = t.srv.Names[0].Name
+	}
+	t.s.addrs()
+	port := ""
+	if p := t.s.serverPort; p != "" && p != "80" {
+		port = ":" + p
+	}
+	return "http://" + strings.ToLower(host) + port + path
+}
+
+// runLua runs one Lua handler through the Runner.
+func (t *Txn) runLua(phase Phase, code *conf.LuaCode) {
+	rn := t.s.srv.runner
+	if rn == nil {
+		t.logf(conf.LogError, "no Lua runner for %s", code.Tag)
+		t.special(500)
+		return
+	}
+	t.phase = phase
+	t.inRun = true
+	res := rn.Run(t, phase, code)
+	t.inRun = false
+	if res.Outcome == Pending {
+		if !t.early {
+			t.pending = true
+			return
+		}
+		res, t.early = t.earlyRes, false
+	}
+	t.handle(res)
+}
+
+// Resume implements Exchange: the final result of a Pending handler. A
+// Resume for a request that is not waiting (it was aborted, or the runner
+// resumed twice) is ignored.
+func (t *Txn) Resume(res PhaseResult) {
+	if !t.active {
+		return
+	}
+	if !t.pending {
+		if t.inRun && !t.early {
+			t.early, t.earlyRes = true, res
+		}
+		return
+	}
+	t.pending = false
+	t.handle(res)
+	t.run()
+}
+
+// handle applies a handler's result.
+func (t *Txn) handle(res PhaseResult) {
+	switch res.Outcome {
+	case Exit:
+		t.exit(res.Status)
+	case Fail:
+		if !t.committed {
+			t.special(500)
+			return
+		}
+		t.closeNoResponse(500)
+	}
+}
+
+// exit is ngx.exit(status) with status >= 200 or 444.
+func (t *Txn) exit(status int) {
+	t.step = stepDone
+	switch {
+	case status == StatusClose:
+		t.closeNoResponse(StatusClose)
+	case t.committed:
+		t.finishResponse()
+	case status >= 300:
+		t.special(status)
+	case status >= 200:
+		t.status = status
+		t.finishResponse()
+	default:
+		t.step = stepDone
+	}
+}
+
+// noKeepalive are the statuses after which nginx closes the connection.
+func noKeepalive(code int) bool {
+	switch code {
+	case 400, 413, 414, 494, 495, 496, 497, 500, 501:
+		return true
+	}
+	return false
+}
+
+// special sends nginx's response for code when no header was sent yet:
+// the default error page for codes that have one (text/html), an empty
+// body otherwise; then the request ends.
+func (t *Txn) special(code int) {
+	t.step = stepDone
+	if code == StatusClose {
+		t.closeNoResponse(code)
+		return
+	}
+	if t.committed {
+		t.finishResponse()
+		return
+	}
+	t.status = code
+	if noKeepalive(code) {
+		t.linger = true
+	}
+	page := t.s.srv.pages.Page(code)
+	t.ctypeSet = true
+	t.ctype = ""
+	t.clen = -1
+	if page != nil {
+		t.ctype = "text/html"
+	}
+	if code < 300 {
+		t.ctypeSet = false
+	}
+	t.s.body = t.s.body[:0]
+	if page != nil {
+		_ = t.Write(page)
+		if code >= 400 && t.req.Version() >= 1000 && NeedsPadding(t.req.UserAgent(t.buf)) {
+			_ = t.WriteString(MSIEPadding)
+		}
+	} else {
+		t.commit()
+	}
+	t.finishResponse()
+}
+
+// finishResponse ends the body, runs the log phase and ends the request.
+func (t *Txn) finishResponse() {
+	t.step = stepDone
+	_ = t.EOF()
+	t.end()
+}
+
+// end runs log_by_lua and the access log, then hands the connection back
+// to the session.
+func (t *Txn) end() {
+	if !t.active {
+		return
+	}
+	t.logPhase()
+	t.accessLog()
+	t.active = false
+	t.s.endRequest(t.keepalive, t.linger)
+}
+
+// closeNoResponse ends the request without (more of) a response and closes
+// the connection once the responses queued before it are sent: 444, and a
+// handler failing after its headers were sent.
+func (t *Txn) closeNoResponse(status int) {
+	s := t.s
+	t.abandon(status)
+	s.close()
+}
+
+// abandon ends the request early: a waiting handler is aborted (exactly
+// once), the log phase and the access log run with status (unless a
+// response went out), and the connection is left to the caller to close.
+func (t *Txn) abandon(status int) {
+	if !t.active {
+		return
+	}
+	t.step = stepDone
+	t.bodyCb = nil
+	if t.pending {
+		t.pending = false
+		if rn := t.s.srv.runner; rn != nil {
+			rn.Abort(t)
+		}
+	}
+	if t.bytesSent == 0 {
+		t.status = status
+	}
+	t.finished = true
+	t.logPhase()
+	t.accessLog()
+	t.active = false
+	t.s.srv.active.Add(-1)
+}
+
+// logPhase runs log_by_lua, which cannot wait.
+func (t *Txn) logPhase() {
+	rn := t.s.srv.runner
+	code := t.settings().Log
+	if rn == nil || code == nil || t.req == nil || t.req.line.n == 0 {
+		return
+	}
+	t.phase = PhaseLog
+	t.inRun = true
+	res := rn.Run(t, PhaseLog, code)
+	t.inRun = false
+	t.early = false
+	if res.Outcome == Pending {
+		t.logf(conf.LogAlert, "log_by_lua handler yielded, which it cannot do; aborted")
+		rn.Abort(t)
+	}
+}

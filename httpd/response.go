@@ -1,0 +1,387 @@
+package httpd
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/luring/luring/loop"
+)
+
+// Errors of the response writer.
+var (
+	// ErrFinished is returned by writes after the response body was ended
+	// (ngx.eof) or the request is over.
+	ErrFinished = errors.New("httpd: response already finished")
+	// ErrClosed is returned when the client connection is gone.
+	ErrClosed = errors.New("httpd: connection closed")
+)
+
+// maxBodyBuffer is how many body bytes are held before they are sent
+// without waiting for a flush or the end (bytes); a response larger than
+// this goes out chunked.
+const maxBodyBuffer = 64 << 10
+
+// Status implements Exchange.
+func (t *Txn) Status() int { return t.status }
+
+// SetStatus implements Exchange.
+func (t *Txn) SetStatus(code int) bool {
+	if t.committed {
+		return false
+	}
+	t.status = code
+	return true
+}
+
+// ResponseHeader implements Exchange.
+func (t *Txn) ResponseHeader(name string) []string {
+	if equalFold(name, "content-type") {
+		if t.ctype == "" {
+			return nil
+		}
+		return []string{t.ctype}
+	}
+	if equalFold(name, "content-length") && t.clen >= 0 {
+		return []string{strconv.FormatInt(t.clen, 10)}
+	}
+	var out []string
+	for _, h := range t.hdrs {
+		if len(h.Name) == len(name) && equalFold(h.Name, name) {
+			out = append(out, h.Value)
+		}
+	}
+	return out
+}
+
+// SetResponseHeader implements Exchange. Content-Type and Content-Length
+// are kept apart, as nginx does: the first value counts, no value removes
+// it. Ignored once headers were sent.
+func (t *Txn) SetResponseHeader(name string, values []string) {
+	if t.committed {
+		return
+	}
+	switch {
+	case equalFold(name, "content-type"):
+		t.ctypeSet, t.ctype = true, ""
+		if len(values) > 0 {
+			t.ctype = values[0]
+		}
+		return
+	case equalFold(name, "content-length"):
+		t.clen = -1
+		if len(values) > 0 {
+			if n, ok := parseContentLength([]byte(values[0])); ok {
+				t.clen = n
+			}
+		}
+		return
+	}
+	kept := t.hdrs[:0]
+	for _, h := range t.hdrs {
+		if len(h.Name) != len(name) || !equalFold(h.Name, name) {
+			kept = append(kept, h)
+		}
+	}
+	clear(t.hdrs[len(kept):])
+	t.hdrs = kept
+	for _, v := range values {
+		t.hdrs = append(t.hdrs, Header{name, v})
+	}
+}
+
+// addHeader appends a response header (engine use: Location of return).
+func (t *Txn) addHeader(name, value string) { t.hdrs = append(t.hdrs, Header{name, value}) }
+
+// ResponseHeaders implements Exchange.
+func (t *Txn) ResponseHeaders() []Header {
+	out := make([]Header, 0, len(t.hdrs)+2)
+	if t.ctype != "" {
+		out = append(out, Header{"Content-Type", t.ctype})
+	}
+	if t.clen >= 0 {
+		out = append(out, Header{"Content-Length", strconv.FormatInt(t.clen, 10)})
+	}
+	return append(out, t.hdrs...)
+}
+
+// HeadersSent implements Exchange. As in nginx, the first body byte, a
+// flush or SendHeaders fixes the status and headers; the head itself goes
+// on the wire with the first flush, or at the end together with the body
+// and a Content-Length.
+func (t *Txn) HeadersSent() bool { return t.committed }
+
+// SendHeaders implements Exchange.
+func (t *Txn) SendHeaders() error {
+	if !t.active {
+		return ErrFinished
+	}
+	t.commit()
+	return nil
+}
+
+// Write implements Exchange.
+func (t *Txn) Write(p []byte) error {
+	if !t.active || t.finished {
+		return ErrFinished
+	}
+	if t.s.c == nil {
+		return ErrClosed
+	}
+	t.commit()
+	if t.headerOnly {
+		t.hidden += int64(len(p))
+		return nil
+	}
+	s := t.s
+	s.body = append(s.body, p...)
+	if len(s.body) >= maxBodyBuffer {
+		t.flushOut()
+	}
+	return nil
+}
+
+// WriteString implements Exchange.
+func (t *Txn) WriteString(p string) error {
+	if !t.active || t.finished {
+		return ErrFinished
+	}
+	if t.s.c == nil {
+		return ErrClosed
+	}
+	t.commit()
+	if t.headerOnly {
+		t.hidden += int64(len(p))
+		return nil
+	}
+	s := t.s
+	s.body = append(s.body, p...)
+	if len(s.body) >= maxBodyBuffer {
+		t.flushOut()
+	}
+	return nil
+}
+
+// Flush implements Exchange.
+func (t *Txn) Flush(wait bool, done func(err error)) {
+	if t.active && !t.finished && t.s.c != nil {
+		t.commit()
+		t.flushOut()
+	}
+	if done == nil {
+		return
+	}
+	if t.s.c == nil {
+		done(ErrClosed)
+		return
+	}
+	t.s.c.Flush(func(_ *loop.Conn, err error) { done(err) })
+}
+
+// EOF implements Exchange.
+func (t *Txn) EOF() error {
+	if !t.active {
+		return ErrFinished
+	}
+	if t.finished {
+		return nil
+	}
+	t.commit()
+	t.finished = true
+	s := t.s
+	if s.c == nil {
+		return ErrClosed
+	}
+	if !t.onWire {
+		t.writeHead(true)
+		t.writeBody(s.body)
+	} else {
+		t.writeBody(s.body)
+		if t.chunked {
+			t.wire("0\r\n\r\n")
+		}
+	}
+	s.body = s.body[:0]
+	return nil
+}
+
+// Finished implements Exchange.
+func (t *Txn) Finished() bool { return t.finished }
+
+// commit fixes status and headers (nginx's header_sent).
+func (t *Txn) commit() {
+	if t.committed {
+		return
+	}
+	t.committed = true
+	if t.status == 0 {
+		t.status = 200
+	}
+	switch t.status {
+	case 204, 304:
+		t.headerOnly = true
+		t.ctype, t.clen = "", -1
+	default:
+		if !t.ctypeSet {
+			t.ctype = t.settings().DefaultType
+		}
+	}
+	if t.req.MethodID() == MethodHEAD {
+		t.headerOnly = true
+	}
+	t.keepalive = t.keepAlive()
+}
+
+// keepAlive decides whether the connection stays open after this response.
+func (t *Txn) keepAlive() bool {
+	s := t.s
+	st := t.settings()
+	switch {
+	case t.linger, s.srv.stopping, !t.req.KeepAlive(), st.KeepaliveTimeout <= 0,
+		st.KeepaliveRequests > 0 && s.requests >= st.KeepaliveRequests:
+		return false
+	case t.bodyState == bodyUnread && !t.expectOK && t.req.ExpectContinue(t.buf):
+		// The client waits for "100 Continue" before sending the body we
+		// would have to discard: close instead of waiting for it.
+		return false
+	case t.bodyState == bodyBroken:
+		return false
+	}
+	return true
+}
+
+// flushOut puts the head (if not yet) and the buffered body on the wire.
+func (t *Txn) flushOut() {
+	s := t.s
+	if !t.onWire {
+		t.writeHead(false)
+	}
+	t.writeBody(s.body)
+	s.body = s.body[:0]
+}
+
+// writeBody writes body bytes, chunk-framed when the response is chunked.
+func (t *Txn) writeBody(p []byte) {
+	if len(p) == 0 || t.headerOnly {
+		return
+	}
+	s := t.s
+	if t.chunked {
+		b := strconv.AppendInt(s.hbuf[:0], int64(len(p)), 16)
+		b = append(b, "\r\n"...)
+		s.hbuf = b
+		t.wireBytes(b)
+		t.wireBytes(p)
+		t.wire("\r\n")
+		t.bodySent += int64(len(p))
+		return
+	}
+	t.wireBytes(p)
+	t.bodySent += int64(len(p))
+}
+
+func (t *Txn) wireBytes(p []byte) {
+	n, _ := t.s.c.Write(p)
+	t.bytesSent += int64(n)
+}
+
+func (t *Txn) wire(p string) {
+	n, _ := t.s.c.WriteString(p)
+	t.bytesSent += int64(n)
+}
+
+// writeHead builds the status line and headers in nginx's order
+// (ngx_http_header_filter) and writes them. final: the body is complete in
+// the buffer, so its length is known.
+func (t *Txn) writeHead(final bool) {
+	t.onWire = true
+	s := t.s
+	if t.clen < 0 && !t.headerOnlyStatus() {
+		switch {
+		case final:
+			t.clen = int64(len(s.body)) + t.hidden
+		case t.headerOnly:
+		case t.req.Version() >= 1001:
+			t.chunked = true
+		default:
+			t.keepalive = false // HTTP/1.0: the end of the body is the close
+		}
+	}
+	if t.req.Version() == 9 {
+		return // HTTP/0.9: body only
+	}
+	clk := s.srv.now()
+	b := AppendStatusLine(s.hbuf[:0], ResponseStatus(t.status))
+	if !t.hasHeader("server") {
+		b = append(b, "Server: "...)
+		b = append(b, s.srv.token...)
+		b = append(b, "\r\n"...)
+	}
+	if !t.hasHeader("date") {
+		b = append(b, "Date: "...)
+		b = append(b, clk.date...)
+		b = append(b, "\r\n"...)
+	}
+	if t.ctype != "" {
+		b = append(b, "Content-Type: "...)
+		b = append(b, t.ctype...)
+		b = append(b, "\r\n"...)
+	}
+	if t.clen >= 0 {
+		b = append(b, "Content-Length: "...)
+		b = strconv.AppendInt(b, t.clen, 10)
+		b = append(b, "\r\n"...)
+	}
+	for _, h := range t.hdrs {
+		if equalFold(h.Name, "location") {
+			b = appendHeader(b, h)
+		}
+	}
+	if t.chunked {
+		b = append(b, "Transfer-Encoding: chunked\r\n"...)
+	}
+	if t.keepalive {
+		b = append(b, "Connection: keep-alive\r\n"...)
+		if ka := t.settings().KeepaliveHeader; ka > 0 {
+			b = append(b, "Keep-Alive: timeout="...)
+			b = append(b, secs(ka)...)
+			b = append(b, "\r\n"...)
+		}
+	} else {
+		b = append(b, "Connection: close\r\n"...)
+	}
+	for _, h := range t.hdrs {
+		if !equalFold(h.Name, "location") && !hopByHop(h.Name) {
+			b = appendHeader(b, h)
+		}
+	}
+	b = append(b, "\r\n"...)
+	s.hbuf = b
+	t.wireBytes(b)
+}
+
+// headerOnlyStatus: statuses whose responses never have a body or length.
+func (t *Txn) headerOnlyStatus() bool { return t.status == 204 || t.status == 304 || t.status < 200 }
+
+func (t *Txn) hasHeader(lname string) bool {
+	for _, h := range t.hdrs {
+		if len(h.Name) == len(lname) && equalFold(h.Name, lname) {
+			return true
+		}
+	}
+	return false
+}
+
+// hopByHop: headers the engine writes itself; handler copies are dropped.
+func hopByHop(name string) bool {
+	return equalFold(name, "connection") || equalFold(name, "transfer-encoding") || equalFold(name, "keep-alive")
+}
+
+func appendHeader(b []byte, h Header) []byte {
+	if h.Name == "" {
+		return b
+	}
+	b = append(b, h.Name...)
+	b = append(b, ": "...)
+	b = append(b, h.Value...)
+	return append(b, "\r\n"...)
+}

@@ -1,0 +1,124 @@
+package httpd
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const basicConf = `
+access_log off;
+server {
+    listen 8080;
+    server_name localhost;
+    location = /hello { content_by_lua_block { hello } }
+    location = /ret { return 200 "ret $uri $arg_a\n"; }
+    location = /redir { return 301 /elsewhere; }
+    location = /forbidden { return 403; }
+    location = /internal { internal; return 200 "no"; }
+    location = /none { }
+    location = /close { return 444; }
+}
+`
+
+func basicRunner() *fakeRunner {
+	return newFakeRunner(map[string]handlerFunc{"hello": say("hello, world\n")})
+}
+
+func TestKeepAliveGet(t *testing.T) {
+	ts := startServer(t, basicConf, basicRunner())
+	c := ts.dial()
+	for i := 0; i < 3; i++ {
+		c.send("GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n")
+		r := c.read("GET")
+		require.Equal(t, 200, r.status)
+		assert.Equal(t, "OK", r.reason)
+		assert.Equal(t, "hello, world\n", r.body)
+		assert.Equal(t, "13", r.header("Content-Length"))
+		assert.Equal(t, "text/plain", r.header("Content-Type"))
+		assert.Equal(t, "keep-alive", r.header("Connection"))
+		assert.Equal(t, "luring", r.header("Server"))
+		assert.True(t, r.has("Date"))
+		// nginx's header order
+		names := []string{}
+		for _, h := range r.headers {
+			names = append(names, h[0])
+		}
+		assert.Equal(t, []string{"Server", "Date", "Content-Type", "Content-Length", "Connection"}, names)
+	}
+	st := ts.srv.Stats()
+	assert.EqualValues(t, 3, st.Requests)
+}
+
+func TestReturn(t *testing.T) {
+	ts := startServer(t, basicConf, basicRunner())
+	tests := []struct {
+		name, req  string
+		status     int
+		body       string
+		ctype, loc string
+		conn       string
+	}{
+		{"text with vars", "GET /ret?a=1&b=2 HTTP/1.1\r\nHost: localhost\r\n\r\n", 200, "ret /ret 1\n", "text/plain", "", "keep-alive"},
+		{"redirect is made absolute", "GET /redir HTTP/1.1\r\nHost: localhost\r\n\r\n", 301,
+			string(ErrorPage(301, "luring")), "text/html", "http://localhost:PORT/elsewhere", "keep-alive"},
+		{"error page", "GET /forbidden HTTP/1.1\r\nHost: localhost\r\n\r\n", 403, string(ErrorPage(403, "luring")), "text/html", "", "keep-alive"},
+		{"internal from outside is 404", "GET /internal HTTP/1.1\r\nHost: localhost\r\n\r\n", 404, string(ErrorPage(404, "luring")), "text/html", "", "keep-alive"},
+		{"no content handler is 404", "GET /none HTTP/1.1\r\nHost: localhost\r\n\r\n", 404, string(ErrorPage(404, "luring")), "text/html", "", "keep-alive"},
+		{"no location is 404", "GET /nothing HTTP/1.1\r\nHost: localhost\r\n\r\n", 404, string(ErrorPage(404, "luring")), "text/html", "", "keep-alive"},
+		{"HTTP/1.0 closes", "GET /ret HTTP/1.0\r\n\r\n", 200, "ret /ret \n", "text/plain", "", "close"},
+		{"HTTP/1.0 keep-alive", "GET /ret HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", 200, "ret /ret \n", "text/plain", "", "keep-alive"},
+		{"Connection: close", "GET /ret HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 200, "ret /ret \n", "text/plain", "", "close"},
+	}
+	port := ts.addr[strings.LastIndexByte(ts.addr, ':')+1:]
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := ts.dial()
+			c.send(tc.req)
+			r := c.read("GET")
+			assert.Equal(t, tc.status, r.status)
+			assert.Equal(t, tc.body, r.body)
+			assert.Equal(t, tc.ctype, r.header("Content-Type"))
+			assert.Equal(t, strings.ReplaceAll(tc.loc, "PORT", port), r.header("Location"))
+			assert.Equal(t, tc.conn, r.header("Connection"))
+			if tc.conn == "close" {
+				c.closed()
+			}
+		})
+	}
+}
+
+func TestReturn444ClosesWithoutResponse(t *testing.T) {
+	ts := startServer(t, basicConf, basicRunner())
+	c := ts.dial()
+	c.send("GET /close HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	c.closed()
+}
+
+func TestHead(t *testing.T) {
+	ts := startServer(t, basicConf, basicRunner())
+	c := ts.dial()
+	c.send("HEAD /hello HTTP/1.1\r\nHost: localhost\r\n\r\nGET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	r := c.read("HEAD")
+	assert.Equal(t, 200, r.status)
+	assert.Equal(t, "13", r.header("Content-Length"))
+	r = c.read("GET")
+	assert.Equal(t, "hello, world\n", r.body)
+}
+
+func TestPipelining(t *testing.T) {
+	ts := startServer(t, basicConf, basicRunner())
+	c := ts.dial()
+	var req strings.Builder
+	for i := 0; i < 20; i++ {
+		req.WriteString("GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n")
+		req.WriteString("GET /ret?a=" + strings.Repeat("x", i) + " HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	}
+	c.send(req.String())
+	for i := 0; i < 20; i++ {
+		assert.Equal(t, "hello, world\n", c.read("GET").body)
+		assert.Equal(t, "ret /ret "+strings.Repeat("x", i)+"\n", c.read("GET").body)
+	}
+}

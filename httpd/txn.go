@@ -1,0 +1,290 @@
+package httpd
+
+import (
+	"fmt"
+	"strings"
+	"unsafe"
+
+	"github.com/luring/luring/conf"
+	"github.com/luring/luring/loop"
+)
+
+// StatusRequestTimeout is 408, logged when a client is too slow; nginx
+// closes such connections without a response.
+const StatusRequestTimeout = 408
+
+// Request body states of a Txn.
+const (
+	bodyNone    uint8 = iota // the request has no body
+	bodyUnread               // a body follows, nobody read it yet
+	bodyReading              // ReadBody is reading it
+	bodyDone                 // read (or discarded) completely
+	bodyBroken               // reading failed; the connection must close
+)
+
+// Txn is one request and its response: the Exchange the Lua API works
+// with. A Txn belongs to its connection and is reused for the next
+// request once the log phase has run; do not keep it past Runner.Abort or
+// the end of the request. Loop thread only.
+type Txn struct {
+	s   *session
+	req *Request // the parser's request; offsets into buf
+	buf []byte   // the head (a copy owned by the session)
+
+	srv    *conf.Server
+	loc    *conf.Location
+	caps   []string // captures of the deciding regex (server name, then location)
+	active bool     // between begin and the end of logging
+
+	// phase engine
+	phase    Phase
+	step     uint8
+	pending  bool // a handler returned Pending and was not resumed yet
+	inRun    bool // inside Runner.Run
+	early    bool // Resume came during Run; earlyRes holds it
+	earlyRes PhaseResult
+
+	// response
+	status     int
+	hdrs       []Header // response headers in order; Content-Type apart
+	ctype      string
+	ctypeSet   bool // the handler set (or cleared) Content-Type
+	clen       int64
+	committed  bool // status and headers are fixed (nginx: header_sent)
+	onWire     bool // the head was written to the Conn
+	chunked    bool
+	finished   bool // the body was ended
+	headerOnly bool // HEAD, 204, 304: no body on the wire
+	keepalive  bool
+	linger     bool // close with a lingering close after the response
+	hidden     int64
+	bodySent   int64 // body bytes written ($body_bytes_sent)
+	bytesSent  int64 // all bytes written ($bytes_sent)
+
+	// variables
+	vals      []string // values of set variables, by Server.vars index
+	valSet    []bool
+	args      string
+	argsSet   bool
+	bodyState uint8
+	bodyCb    func(body []byte, err error)
+	expectOK  bool // "100 Continue" was sent
+
+	ctx  any
+	strs [nLazy]string
+	have uint8 // bit i: strs[i] is built
+}
+
+// Lazily built request strings.
+const (
+	lzMethod = iota
+	lzLine
+	lzURI
+	lzRequestURI
+	lzArgs
+	nLazy
+)
+
+var _ Exchange = (*Txn)(nil)
+
+// begin resets the Txn for the request just parsed.
+func (t *Txn) begin() {
+	s := t.s
+	t.reset()
+	t.req, t.buf = &s.p.req, s.head
+	if t.req.HasBody() {
+		t.bodyState = bodyUnread
+	}
+	t.srv, t.caps = s.srv.selectServer(s.lst, t.req.Host(t.buf))
+	if t.caps != nil {
+		t.caps = cloneStrings(t.caps)
+	}
+}
+
+// beginBad resets the Txn for a refused or timed-out head: no server was
+// selected, the default one of the socket stands in.
+func (t *Txn) beginBad() {
+	s := t.s
+	t.reset()
+	t.req, t.buf = &s.p.req, s.head
+	t.srv = s.lst.def
+	t.step = stepDone
+}
+
+func (t *Txn) reset() {
+	n := len(t.s.srv.vars)
+	vals, valSet := t.vals[:0], t.valSet[:0]
+	for range n {
+		vals = append(vals, "")
+		valSet = append(valSet, false)
+	}
+	clear(vals)
+	clear(valSet)
+	hdrs := t.hdrs[:0]
+	clear(t.hdrs)
+	*t = Txn{s: t.s, vals: vals, valSet: valSet, hdrs: hdrs, clen: -1, active: true}
+}
+
+// clear drops references once the connection is gone.
+func (t *Txn) clear() {
+	t.ctx, t.bodyCb, t.caps, t.srv, t.loc = nil, nil, nil, nil, nil
+	clear(t.strs[:])
+	t.have = 0
+}
+
+// settings are the merged settings in force: the location's, or the
+// server's before (or without) a location.
+func (t *Txn) settings() *conf.Settings {
+	if t.loc != nil {
+		return &t.loc.Settings
+	}
+	return &t.srv.Settings
+}
+
+func (t *Txn) lazy(i int, b []byte) string {
+	if t.have&(1<<i) == 0 {
+		t.strs[i] = string(b)
+		t.have |= 1 << i
+	}
+	return t.strs[i]
+}
+
+// unsafeString views b as a string for a call that does not keep it.
+func unsafeString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+func cloneStrings(in []string) []string {
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = strings.Clone(s)
+	}
+	return out
+}
+
+// Loop implements Exchange.
+func (t *Txn) Loop() *loop.Loop { return t.s.srv.l }
+
+// ConnID implements Exchange.
+func (t *Txn) ConnID() uint64 { return t.s.id }
+
+// Phase implements Exchange.
+func (t *Txn) Phase() Phase { return t.phase }
+
+// Location implements Exchange.
+func (t *Txn) Location() *conf.Location { return t.loc }
+
+// Server implements Exchange.
+func (t *Txn) Server() *conf.Server { return t.srv }
+
+// Method implements Exchange.
+func (t *Txn) Method() string { return t.lazy(lzMethod, t.req.Method(t.buf)) }
+
+// RequestLine implements Exchange.
+func (t *Txn) RequestLine() string { return t.lazy(lzLine, t.req.RequestLine(t.buf)) }
+
+// URI implements Exchange.
+func (t *Txn) URI() string { return t.lazy(lzURI, t.req.Path(t.buf)) }
+
+// RequestURI implements Exchange.
+func (t *Txn) RequestURI() string { return t.lazy(lzRequestURI, t.req.RequestURI(t.buf)) }
+
+// Args implements Exchange; an assignment to $args shows here.
+func (t *Txn) Args() string {
+	if t.argsSet {
+		return t.args
+	}
+	return t.lazy(lzArgs, t.req.Args(t.buf))
+}
+
+func (t *Txn) argsBytes() []byte {
+	if t.argsSet {
+		return unsafe.Slice(unsafe.StringData(t.args), len(t.args))
+	}
+	return t.req.Args(t.buf)
+}
+
+// HTTPVersion implements Exchange.
+func (t *Txn) HTTPVersion() float64 {
+	switch t.req.Version() {
+	case 1000:
+		return 1.0
+	case 9:
+		return 0.9
+	}
+	return 1.1
+}
+
+// RequestHeader implements Exchange.
+func (t *Txn) RequestHeader(name string) (string, bool) {
+	v := t.req.Header(t.buf, name)
+	if v == nil {
+		return "", false
+	}
+	return string(v), true
+}
+
+// RequestHeaders implements Exchange.
+func (t *Txn) RequestHeaders() []Header {
+	n := t.req.NumHeaders()
+	out := make([]Header, n)
+	for i := range n {
+		k, v := t.req.HeaderAt(t.buf, i)
+		out[i] = Header{string(k), string(v)}
+	}
+	return out
+}
+
+// RemoteAddr implements Exchange.
+func (t *Txn) RemoteAddr() string {
+	t.s.addrs()
+	return t.s.remoteAddr
+}
+
+// Ctx implements Exchange.
+func (t *Txn) Ctx() any { return t.ctx }
+
+// SetCtx implements Exchange.
+func (t *Txn) SetCtx(v any) { t.ctx = v }
+
+// Logf implements Exchange: an error-log line with nginx's request suffix.
+func (t *Txn) Logf(level conf.LogLevel, format string, args ...any) {
+	t.logf(level, format, args...)
+}
+
+func (t *Txn) logf(level conf.LogLevel, format string, args ...any) {
+	el := t.s.srv.elog
+	if !el.Enabled(level) {
+		return
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, format, args...)
+	t.s.addrs()
+	sb.WriteString(", client: ")
+	sb.WriteString(t.s.remoteAddr)
+	sb.WriteString(", server: ")
+	if t.srv != nil && len(t.srv.Names) > 0 {
+		sb.WriteString(t.srv.Names[0].Name)
+	}
+	if t.req != nil && t.req.line.n > 0 {
+		sb.WriteString(`, request: "`)
+		sb.Write(t.req.RequestLine(t.buf))
+		sb.WriteByte('"')
+	}
+	if t.req != nil {
+		if h := t.req.HostHeader(t.buf); h != nil {
+			sb.WriteString(`, host: "`)
+			sb.Write(h)
+			sb.WriteByte('"')
+		}
+		if r := t.req.Header(t.buf, "Referer"); r != nil {
+			sb.WriteString(`, referrer: "`)
+			sb.Write(r)
+			sb.WriteByte('"')
+		}
+	}
+	el.Log(level, t.s.srv.worker, t.s.id, sb.String())
+}
