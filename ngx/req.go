@@ -1,0 +1,219 @@
+package ngx
+
+import (
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// defaultMax is the default max_args / max_headers.
+const defaultMax = 100
+
+// injectReq adds the ngx.req getters of this slice and returns the
+// request magic keys ngx.is_subrequest and ngx.headers_sent.
+func (rn *Runner) injectReq(L *lua.LState, ngx *lua.LTable) []magic {
+	req := L.NewTable()
+	setFuncs(L, req, []binding{
+		{"get_headers", rn.reqGetHeaders},
+		{"get_method", rn.reqGetMethod},
+		{"get_uri_args", rn.reqGetURIArgs},
+		{"http_version", rn.reqHTTPVersion},
+	})
+	ngx.RawSetString("req", req)
+
+	rn.reqHeadersMeta = L.NewTable()
+	rn.reqHeadersMeta.RawSetString("__index", L.NewFunction(reqHeaderIndex))
+
+	return []magic{
+		{name: "headers_sent", get: func(L *lua.LState) lua.LValue {
+			return lua.LBool(enter(L, errNoRequest, 0).exchange(L).HeadersSent())
+		}},
+		{name: "is_subrequest", get: func(L *lua.LState) lua.LValue {
+			enter(L, errNoRequest, 0).exchange(L)
+			return lua.LFalse // luring has no subrequests yet
+		}},
+	}
+}
+
+// reqGetMethod is ngx.req.get_method(): the method name.
+func (rn *Runner) reqGetMethod(L *lua.LState) int {
+	L.Push(lua.LString(enter(L, errNoRequest, 0).exchange(L).Method()))
+	return 1
+}
+
+// reqHTTPVersion is ngx.req.http_version(): 0.9, 1.0, 1.1, 2.0, or nil.
+func (rn *Runner) reqHTTPVersion(L *lua.LState) int {
+	v := enter(L, errNoRequest, 0).exchange(L).HTTPVersion()
+	if v == 0 {
+		L.Push(lua.LNil)
+		return 1
+	}
+	L.Push(lua.LNumber(v))
+	return 1
+}
+
+// maxArg reads an optional max_args/max_headers argument: nil or negative
+// means 100, 0 means no limit.
+func maxArg(L *lua.LState, i int) int {
+	v := L.Get(i)
+	if v == lua.LNil {
+		return defaultMax
+	}
+	n := L.CheckInt(i)
+	if n < 0 {
+		return defaultMax
+	}
+	return n
+}
+
+// reqGetURIArgs is ngx.req.get_uri_args(max_args?, tab?) (spec §12).
+func (rn *Runner) reqGetURIArgs(L *lua.LState) int {
+	x := enter(L, errNoRequest, 0).exchange(L)
+	limit := maxArg(L, 1)
+	var tbl *lua.LTable
+	if t, ok := L.Get(2).(*lua.LTable); ok {
+		tbl = t
+		var keys []lua.LValue
+		t.ForEach(func(k, _ lua.LValue) { keys = append(keys, k) })
+		for _, k := range keys {
+			t.RawSet(k, lua.LNil)
+		}
+	} else {
+		tbl = L.NewTable()
+	}
+	truncated := decodeArgs(tbl, x.Args(), limit)
+	L.Push(tbl)
+	if truncated {
+		L.Push(lua.LString(truncatedResult))
+		return 2
+	}
+	return 1
+}
+
+// decodeArgs fills tbl from a query string: "&"-separated pairs, first "="
+// splits, both sides unescaped ("+" is a space), a bare key is true, an
+// empty key is dropped, repeated keys collect into an array. With more
+// than limit pairs (limit > 0) only the first limit kept pairs go in and
+// it reports truncation.
+func decodeArgs(tbl *lua.LTable, s string, limit int) bool {
+	if s == "" {
+		return false
+	}
+	truncated := limit > 0 && strings.Count(s, "&")+1 > limit
+	kept := 0
+	for piece := range strings.SplitSeq(s, "&") {
+		if truncated && kept == limit {
+			break
+		}
+		k, v, hasEq := strings.Cut(piece, "=")
+		key := unescapeArg(k)
+		if key == "" {
+			continue
+		}
+		var val lua.LValue = lua.LTrue
+		if hasEq {
+			val = lua.LString(unescapeArg(v))
+		}
+		addMulti(tbl, key, val)
+		kept++
+	}
+	return truncated
+}
+
+// addMulti sets tbl[key] = val, turning repeated keys into arrays.
+func addMulti(tbl *lua.LTable, key string, val lua.LValue) {
+	switch old := tbl.RawGetString(key).(type) {
+	case *lua.LNilType:
+		tbl.RawSetString(key, val)
+	case *lua.LTable:
+		old.Append(val)
+	default:
+		arr := &lua.LTable{}
+		arr.Append(old)
+		arr.Append(val)
+		tbl.RawSetString(key, arr)
+	}
+}
+
+// unescapeArg decodes %XX and "+"; malformed escapes stay as they are.
+func unescapeArg(s string) string {
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '+':
+			b = append(b, ' ')
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+		default:
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
+}
+
+// reqGetHeaders is ngx.req.get_headers(max_headers?, raw?) (spec §13):
+// lower-case keys (original case with raw), repeated headers as arrays,
+// and unless raw a metatable that finds "User-Agent" and "user_agent".
+func (rn *Runner) reqGetHeaders(L *lua.LState) int {
+	x := enter(L, errNoRequest, 0).exchange(L)
+	limit := maxArg(L, 1)
+	raw := lua.LVAsBool(L.Get(2))
+	hs := x.RequestHeaders()
+	truncated := limit > 0 && len(hs) > limit
+	if truncated {
+		hs = hs[:limit]
+	}
+	tbl := L.CreateTable(0, len(hs))
+	for _, h := range hs {
+		name := h.Name
+		if !raw {
+			name = lower(name)
+		}
+		addMulti(tbl, name, lua.LString(h.Value))
+	}
+	if !raw {
+		tbl.Metatable = rn.reqHeadersMeta
+	}
+	L.Push(tbl)
+	if truncated {
+		L.Push(lua.LString(truncatedResult))
+		return 2
+	}
+	return 1
+}
+
+// reqHeaderIndex is the __index of get_headers() tables: the key
+// lower-cased, then with "_" made "-".
+func reqHeaderIndex(L *lua.LState) int {
+	t := L.CheckTable(1)
+	k, ok := L.Get(2).(lua.LString)
+	if !ok {
+		L.Push(lua.LNil)
+		return 1
+	}
+	key := lower(string(k))
+	v := t.RawGetString(key)
+	if v == lua.LNil && strings.IndexByte(key, '_') >= 0 {
+		v = t.RawGetString(strings.ReplaceAll(key, "_", "-"))
+	}
+	L.Push(v)
+	return 1
+}

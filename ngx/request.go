@@ -1,0 +1,416 @@
+package ngx
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/luring/luring/conf"
+	"github.com/luring/luring/httpd"
+	"github.com/luring/luring/loop"
+	"github.com/luring/luring/lvm"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// request is the Lua API's state of one request, kept in Exchange.Ctx
+// across its phases. Loop thread only.
+type request struct {
+	rn *Runner
+	// x is the request; nil for a fake request (init_worker_by_lua).
+	x httpd.Exchange
+	// ctx is the context of the handler running now (one bit).
+	ctx context
+	// ctxTable is ngx.ctx: nil until first used, then kept for every phase.
+	ctxTable lua.LValue
+
+	// entry is the entry thread of the phase handler running now; embedded
+	// so a phase costs no allocation for it. Reset by begin.
+	entry coro
+	// threads are the light threads the running handler spawned and that
+	// are not reaped yet (running or zombie).
+	threads []*coro
+	// running counts Start/Resume calls on the Go stack (a spawn nests
+	// one); the handler's end is decided only when it is back to 0.
+	running int
+	// active: a handler runs (begin called, result not yet decided).
+	active bool
+	// pending: Run returned Pending, so the result goes to x.Resume.
+	pending bool
+	// result is the handler's result once active went false.
+	result httpd.PhaseResult
+
+	exited   bool // ngx.exit was called; exitCode says with what
+	exitCode int
+	failed   bool // the entry thread died of an error
+	seenBody bool // ngx.say/print wrote body bytes (ngx.flush's "nothing to flush")
+}
+
+// coStatus is a coroutine's state as the request scheduler sees it.
+type coStatus uint8
+
+const (
+	coRunning coStatus = iota // started, not finished: running, waiting or yielded
+	coZombie                  // a light thread that ended; its results wait for ngx.thread.wait
+	coDead                    // ended and reaped, killed, or never started
+)
+
+// coro is one entry thread or light thread of a request: the lvm thread
+// plus what the scheduler needs to resume it. lvm.Thread.Ctx points here.
+type coro struct {
+	rq *request
+	// th is the lvm thread; nil once released.
+	th *lvm.Thread
+	// parent is the coroutine that spawned this light thread; nil for the
+	// entry thread.
+	parent *coro
+	status coStatus
+	// inRun: this coroutine's Start/Resume is on the Go stack, so a
+	// completion that arrives now is kept in early, not resumed.
+	inRun bool
+	// seq is bumped at every wait and when the coroutine ends; completions
+	// carry the seq of their wait and are dropped when it moved on.
+	seq uint64
+	// tk is the ticket of the pending engine wait.
+	tk lvm.Ticket
+	// early holds the values of a completion that arrived while inRun.
+	early    []lua.LValue
+	hasEarly bool
+	// timer serves ngx.sleep; made on first use, on the request's loop.
+	timer    *loop.Timer
+	timerSeq uint64 // seq of the wait the armed timer completes
+	// waitedBy: the parent waits for this light thread in ngx.thread.wait.
+	waitedBy bool
+	// waiting lists the light threads this coroutine waits on.
+	waiting []*coro
+	// results are a zombie's values for ngx.thread.wait: true, values...
+	// or false, error.
+	results []lua.LValue
+	// obj is the Lua handle of a light thread.
+	obj *lua.LUserData
+}
+
+// begin prepares rq for a new phase handler in context cx.
+func (rq *request) begin(cx context) {
+	timer := rq.entry.timer
+	rq.entry = coro{rq: rq, timer: timer}
+	rq.ctx = cx
+	rq.threads = rq.threads[:0]
+	rq.running = 0
+	rq.active = true
+	rq.pending = false
+	rq.result = httpd.PhaseResult{}
+	rq.exited, rq.exitCode, rq.failed = false, 0, false
+}
+
+// start runs fn(args...) in c's fresh thread until it first stops, then
+// handles how it stopped.
+func (rq *request) start(c *coro, fn *lua.LFunction, args ...lua.LValue) {
+	rq.running++
+	c.inRun = true
+	res := c.th.Start(fn, args...)
+	c.inRun = false
+	rq.running--
+	rq.handle(c, res)
+}
+
+// await suspends c's coroutine in a binding: the binding returns n, and
+// its operation's completion calls complete(c, seq, values...).
+func (c *coro) await(L *lua.LState) (seq uint64, n int) {
+	tk, n := lvm.Await(L)
+	c.seq++
+	c.tk = tk
+	return c.seq, n
+}
+
+// complete delivers the completion of c's wait number seq: vals become
+// the return values of the binding that waited. Stale completions (the
+// coroutine was killed or waits for something else now) are dropped.
+func (rq *request) complete(c *coro, seq uint64, vals ...lua.LValue) {
+	if c.seq != seq || c.status != coRunning || c.th == nil || !rq.active {
+		return
+	}
+	if c.inRun {
+		c.early, c.hasEarly = vals, true
+		return
+	}
+	rq.handle(c, rq.resumeTicket(c, vals))
+}
+
+// resumeTicket resumes c through its pending ticket.
+func (rq *request) resumeTicket(c *coro, vals []lua.LValue) lvm.Result {
+	c.seq++
+	rq.running++
+	c.inRun = true
+	res, err := c.tk.Resume(vals...)
+	c.inRun = false
+	rq.running--
+	if err != nil { // the ticket went stale: nothing ran
+		return lvm.Result{Status: lvm.StatusWaiting}
+	}
+	return res
+}
+
+// handle acts on how c's coroutine stopped, then settles the handler.
+func (rq *request) handle(c *coro, res lvm.Result) {
+	for res.Status == lvm.StatusWaiting && c.hasEarly && !rq.exited {
+		vals := c.early
+		c.early, c.hasEarly = nil, false
+		res = rq.resumeTicket(c, vals)
+	}
+	switch res.Status {
+	case lvm.StatusWaiting:
+		// A binding armed a completion, or ngx.exit stopped the coroutine.
+	case lvm.StatusYielded:
+		rq.later(c)
+	case lvm.StatusDone:
+		rq.end(c, nil, res.Values)
+	case lvm.StatusFailed:
+		rq.end(c, res.Err, nil)
+	}
+	rq.settle()
+}
+
+// later resumes a coroutine that yielded with a plain coroutine.yield at
+// its top level on a coming loop turn, as ngx_lua does.
+func (rq *request) later(c *coro) {
+	c.seq++
+	seq := c.seq
+	if err := rq.loop().Post(func() {
+		if c.seq != seq || c.status != coRunning || c.th == nil || !rq.active {
+			return
+		}
+		c.seq++
+		rq.running++
+		c.inRun = true
+		res, err := c.th.Resume()
+		c.inRun = false
+		rq.running--
+		if err == nil {
+			rq.handle(c, res)
+		}
+	}); err != nil {
+		rq.end(c, &lvm.Error{Value: lua.LString(err.Error()), Message: err.Error()}, nil)
+	}
+}
+
+// end records that c's function returned (e == nil) or failed, releases
+// its thread, and passes a light thread's results to its waiting parent
+// or keeps them as a zombie.
+func (rq *request) end(c *coro, e *lvm.Error, vals []lua.LValue) {
+	rq.release(c)
+	rq.reapZombies(c)
+	if c == &rq.entry {
+		if e != nil {
+			rq.logf(conf.LogError, logEntryAborted, e.Message, traceback(e))
+			rq.failed = true
+		}
+		return
+	}
+	var results []lua.LValue
+	if e != nil {
+		rq.logf(conf.LogError, logUserAborted, e.Message, traceback(e))
+		results = []lua.LValue{lua.LFalse, e.Value}
+	} else {
+		results = make([]lua.LValue, 0, len(vals)+1)
+		results = append(results, lua.LTrue)
+		results = append(results, vals...)
+	}
+	p := c.parent
+	switch {
+	case p.status != coRunning:
+		// The parent is gone: nobody can wait for the results.
+	case c.waitedBy:
+		for _, w := range p.waiting {
+			w.waitedBy = false
+		}
+		p.waiting = p.waiting[:0]
+		rq.complete(p, p.seq, results...)
+	default:
+		c.status = coZombie
+		c.results = results
+	}
+}
+
+// release marks c dead, stops its timer and gives its thread back to lvm
+// (suspended threads are discarded with their pcall children).
+func (rq *request) release(c *coro) {
+	c.status = coDead
+	c.seq++
+	c.early, c.hasEarly = nil, false
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+	if c.th != nil {
+		c.th.Release()
+		c.th = nil
+	}
+}
+
+// reapZombies forgets the zombie light threads of a coroutine that ended.
+func (rq *request) reapZombies(parent *coro) {
+	for _, t := range rq.threads {
+		if t.parent == parent && t.status == coZombie {
+			t.status = coDead
+			t.results = nil
+		}
+	}
+}
+
+// settle decides the handler's result once no coroutine runs: a failure,
+// ngx.exit, or the entry thread and every light thread done.
+func (rq *request) settle() {
+	if rq.running > 0 || !rq.active {
+		return
+	}
+	var res httpd.PhaseResult
+	switch {
+	case rq.failed:
+		res = httpd.PhaseResult{Outcome: httpd.Fail}
+	case rq.exited:
+		res = rq.exitResult()
+	case rq.entry.status == coRunning || rq.liveThreads():
+		return
+	default:
+		res = rq.doneResult()
+	}
+	rq.finish(res)
+}
+
+// liveThreads reports whether a light thread still runs, dropping the
+// reaped ones from the list.
+func (rq *request) liveThreads() bool {
+	live := false
+	kept := rq.threads[:0]
+	for _, t := range rq.threads {
+		if t.status == coDead {
+			continue
+		}
+		kept = append(kept, t)
+		if t.status == coRunning {
+			live = true
+		}
+	}
+	clear(rq.threads[len(kept):])
+	rq.threads = kept
+	return live
+}
+
+// exitResult maps ngx.exit's code to the phase result: ngx.OK (and other
+// codes below 200) go on, ngx.ERROR closes the connection like 444.
+func (rq *request) exitResult() httpd.PhaseResult {
+	switch code := rq.exitCode; {
+	case code == -1:
+		return httpd.PhaseResult{Outcome: httpd.Exit, Status: 444}
+	case code >= 200:
+		return httpd.PhaseResult{Outcome: httpd.Exit, Status: code}
+	}
+	return httpd.PhaseResult{Outcome: httpd.Next}
+}
+
+// doneResult is the result of a handler whose threads all returned. A
+// rewrite or access handler that already sent the response headers ends
+// the request (ngx_lua: later phases must not respond again).
+func (rq *request) doneResult() httpd.PhaseResult {
+	if x := rq.x; x != nil && rq.ctx&(ctxRewrite|ctxAccess) != 0 && x.HeadersSent() {
+		if !x.Finished() {
+			_ = x.EOF()
+		}
+		st := x.Status()
+		if st == 0 {
+			st = 200
+		}
+		return httpd.PhaseResult{Outcome: httpd.Exit, Status: st}
+	}
+	return httpd.PhaseResult{Outcome: httpd.Next}
+}
+
+// finish ends the handler with res: every coroutine still alive is
+// killed, and a Pending handler's result is delivered.
+func (rq *request) finish(res httpd.PhaseResult) {
+	rq.killAll()
+	rq.active = false
+	rq.result = res
+	if rq.pending {
+		rq.pending = false
+		rq.x.Resume(res)
+	}
+}
+
+// killAll releases the entry thread and every light thread.
+func (rq *request) killAll() {
+	for _, t := range rq.threads {
+		if t.status != coDead {
+			rq.release(t)
+			t.results = nil
+		}
+	}
+	clear(rq.threads)
+	rq.threads = rq.threads[:0]
+	if rq.entry.status != coDead || rq.entry.th != nil {
+		rq.release(&rq.entry)
+	}
+}
+
+// loop is the loop the request runs on.
+func (rq *request) loop() *loop.Loop {
+	if rq.x != nil {
+		return rq.x.Loop()
+	}
+	return rq.rn.loop
+}
+
+// sleep arms c's timer to complete wait seq after d.
+func (rq *request) sleep(c *coro, seq uint64, d time.Duration) {
+	if c.timer == nil {
+		c.timer = rq.loop().NewTimer(func() { rq.complete(c, c.timerSeq) })
+	}
+	c.timerSeq = seq
+	c.timer.Reset(d)
+}
+
+// logLevel is the most verbose level the request's error logs take.
+func (rq *request) logLevel() conf.LogLevel {
+	if rq.x != nil {
+		if loc := rq.x.Location(); loc != nil && len(loc.ErrorLogs) > 0 {
+			return maxLevel(loc.ErrorLogs)
+		}
+	}
+	return rq.rn.level
+}
+
+// logf writes an error-log line for the request when level passes its
+// error_log level.
+func (rq *request) logf(level conf.LogLevel, format string, args ...any) {
+	if level > rq.logLevel() {
+		return
+	}
+	if rq.x != nil {
+		rq.x.Logf(level, format, args...)
+		return
+	}
+	rq.rn.logMsg(level, fmt.Sprintf(format, args...))
+}
+
+// maxLevel is the most verbose level among logs (nginx keeps its logs
+// sorted so the first one has it).
+func maxLevel(logs []conf.ErrorLog) conf.LogLevel {
+	lv := conf.LogStderr
+	for _, l := range logs {
+		lv = max(lv, l.Level)
+	}
+	return lv
+}
+
+// traceback renders an error's stack as ngx_lua's thread traceback does:
+// "stack traceback:\ncoroutine 0:\n\t...".
+func traceback(e *lvm.Error) string {
+	tb := e.Traceback
+	if tb == "" {
+		return "stack traceback:\ncoroutine 0:"
+	}
+	rest, ok := strings.CutPrefix(tb, "stack traceback:")
+	if !ok {
+		return tb
+	}
+	return "stack traceback:\ncoroutine 0:" + rest
+}

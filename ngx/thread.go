@@ -1,0 +1,134 @@
+package ngx
+
+import (
+	lua "github.com/yuin/gopher-lua"
+)
+
+// injectThread adds ngx.thread: light threads of one request on the same
+// loop (ngx_lua's "user threads").
+func (rn *Runner) injectThread(L *lua.LState, ngx *lua.LTable) {
+	t := L.NewTable()
+	setFuncs(L, t, []binding{
+		{"kill", rn.threadKill},
+		{"spawn", rn.threadSpawn},
+		{"wait", rn.threadWait},
+	})
+	ngx.RawSetString("thread", t)
+	rn.threadMeta = L.NewTable()
+	rn.threadMeta.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
+		L.Push(lua.LString("thread: " + L.CheckUserData(1).String()[len("userdata: "):]))
+		return 1
+	}))
+}
+
+// threadSpawn is ngx.thread.spawn(f, ...): f runs at once in a new pooled
+// coroutine of the request until it first waits or ends, then the caller
+// continues with the thread's handle. The request's handler ends only
+// when its entry thread and every light thread are done (or on ngx.exit).
+func (rn *Runner) threadSpawn(L *lua.LState) int {
+	c := enter(L, errNoRequest, maskYieldable)
+	fn := L.CheckFunction(1)
+	n := L.GetTop()
+	args := make([]lua.LValue, 0, n-1)
+	for i := 2; i <= n; i++ {
+		args = append(args, L.Get(i))
+	}
+	rq := c.rq
+	t := &coro{rq: rq, parent: c}
+	t.th = rn.vm.Acquire(t)
+	t.obj = L.NewUserData()
+	t.obj.Value = t
+	t.obj.Metatable = rn.threadMeta
+	rq.threads = append(rq.threads, t)
+
+	// gopher-lua records the running coroutine in G.CurrentThread; the
+	// nested start leaves it at the main state, so put ours back.
+	cur := L.G.CurrentThread
+	rq.start(t, fn, args...)
+	L.G.CurrentThread = cur
+
+	if rq.exited {
+		// The new thread called ngx.exit: stop the caller too.
+		_, ret := c.await(L)
+		return ret
+	}
+	L.Push(t.obj)
+	return 1
+}
+
+// checkThread returns the light thread handle at argument i.
+func checkThread(L *lua.LState, i int, fname string) *coro {
+	if ud, ok := L.Get(i).(*lua.LUserData); ok {
+		if t, ok := ud.Value.(*coro); ok {
+			return t
+		}
+	}
+	argError(L, i, fname, errThreadExpected)
+	return nil
+}
+
+// threadWait is ngx.thread.wait(t1, t2, ...): the results of the first of
+// the threads to end: true plus its return values, or false plus its
+// error. Only the spawning coroutine may wait.
+func (rn *Runner) threadWait(L *lua.LState) int {
+	c := enter(L, errNoRequest, maskYieldable)
+	n := L.GetTop()
+	if n == 0 {
+		L.RaiseError("%s", errThreadNoArgs)
+	}
+	c.waiting = c.waiting[:0]
+	for i := 1; i <= n; i++ {
+		t := checkThread(L, i, "wait")
+		if t.parent != c {
+			c.unwait()
+			L.RaiseError("%s", errThreadNotParent)
+		}
+		switch t.status {
+		case coZombie:
+			c.unwait()
+			res := t.results
+			t.status, t.results = coDead, nil
+			for _, v := range res {
+				L.Push(v)
+			}
+			return len(res)
+		case coDead:
+			if i < n {
+				continue
+			}
+			c.unwait()
+			return pushErr(L, errThreadWaited)
+		}
+		t.waitedBy = true
+		c.waiting = append(c.waiting, t)
+	}
+	_, ret := c.await(L)
+	return ret
+}
+
+// unwait clears the marks of an abandoned ngx.thread.wait.
+func (c *coro) unwait() {
+	for _, w := range c.waiting {
+		w.waitedBy = false
+	}
+	c.waiting = c.waiting[:0]
+}
+
+// threadKill is ngx.thread.kill(t): stop a light thread the caller
+// spawned. It returns 1, or nil and why not.
+func (rn *Runner) threadKill(L *lua.LState) int {
+	c := enter(L, errNoRequest, maskYieldable)
+	t := checkThread(L, 1, "kill")
+	if t.parent != c {
+		return pushErr(L, errThreadKillerOther)
+	}
+	switch t.status {
+	case coZombie:
+		t.status, t.results = coDead, nil
+		return pushErr(L, errThreadTerminated)
+	case coDead:
+		return pushErr(L, errThreadWaited)
+	}
+	c.rq.release(t)
+	return pushOK(L)
+}
