@@ -10,11 +10,12 @@ PKGS     ?= ./...
 
 build:
 	$(GO) build $(LDFLAGS) ./...
+	$(GO) build $(LDFLAGS) -o bin/luring ./cmd/luring
 	$(GO) build $(LDFLAGS) -o bin/luring-echo ./examples/echo
 
-# Until the HTTP server lands, `make run` starts the echo example on 127.0.0.1:8080.
+# Serves the built-in configuration on 127.0.0.1:8080 (/ and /status).
 run: build
-	./bin/luring-echo -addr 127.0.0.1:8080
+	./bin/luring -p .
 
 # The whole suite, once per backend.
 test: test-uring test-epoll

@@ -1,0 +1,201 @@
+// Package server wires a configuration into running workers: one loop per
+// worker, each with its own Lua VM, ngx runner and HTTP server with its own
+// SO_REUSEPORT listeners. It also owns the process-level parts: signals, the
+// pid file, reloads. It is what cmd/luring and embedders start.
+//
+// Place in the import graph: server imports every other luring package and
+// is imported by cmd/luring only.
+package server
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/luring/luring/conf"
+	"github.com/luring/luring/httpd"
+	"github.com/luring/luring/loop"
+	"github.com/luring/luring/ngx"
+	"github.com/luring/luring/ring"
+)
+
+// Options tune Start.
+type Options struct {
+	// Bind maps listen keys to other addresses (tests bind "127.0.0.1:0");
+	// see httpd.ServerOptions.Bind.
+	Bind map[string]string
+	// Backend forces a ring backend over `events { use ...; }`.
+	Backend ring.Backend
+}
+
+// Instance is one generation of workers serving one configuration. A reload
+// starts a new Instance beside the old one (SO_REUSEPORT lets both listen on
+// the same ports), then quits the old one.
+type Instance struct {
+	cfg     *conf.Config
+	elog    *httpd.ErrorLog
+	workers []*worker
+	done    chan struct{} // closed when every worker's loop has ended
+}
+
+// worker is one loop with its Lua VM, ngx runner and HTTP server; srv and
+// runner are used on the loop's thread only.
+type worker struct {
+	id     int
+	l      *loop.Loop
+	srv    *httpd.Server
+	runner *ngx.Runner
+}
+
+// Start starts cfg's workers and returns once every one of them listens.
+// If one fails, those started are stopped and the error returned.
+func Start(cfg *conf.Config, elog *httpd.ErrorLog, o Options) (*Instance, error) {
+	n := cfg.Main.WorkerProcesses
+	if n < 1 {
+		n = 1
+	}
+	backend := o.Backend
+	if backend == ring.BackendAuto {
+		backend = backendOf(cfg)
+	}
+	in := &Instance{cfg: cfg, elog: elog, done: make(chan struct{})}
+	for i := 0; i < n; i++ {
+		w := &worker{id: i}
+		lopts := loop.Options{
+			Backend: backend,
+			Log:     func(msg string) { elog.Log(conf.LogNotice, i, 0, msg) },
+		}
+		l, err := loop.Start(lopts, func(l *loop.Loop) error { return w.setup(l, cfg, elog, o, n) })
+		if err != nil {
+			in.Stop()
+			<-in.Done()
+			return nil, fmt.Errorf("worker %d: %w", i, err)
+		}
+		w.l = l
+		in.workers = append(in.workers, w)
+	}
+	go in.watch()
+	return in, nil
+}
+
+// setup runs on the worker's loop thread.
+func (w *worker) setup(l *loop.Loop, cfg *conf.Config, elog *httpd.ErrorLog, o Options, count int) error {
+	vm, err := newVM(cfg)
+	if err != nil {
+		return err
+	}
+	w.runner, err = ngx.NewRunner(ngx.Options{
+		VM: vm, Loop: l, Config: cfg, WorkerID: w.id, WorkerCount: count,
+		Log: func(level conf.LogLevel, conn uint64, msg string) { elog.Log(level, w.id, conn, msg) },
+	})
+	if err != nil {
+		return err
+	}
+	if err := w.runner.RunInit(); err != nil {
+		return err
+	}
+	if cfg.HTTP != nil && cfg.HTTP.InitWorkerByLua != nil {
+		if err := w.runner.RunInitWorker(cfg.HTTP.InitWorkerByLua); err != nil {
+			return err
+		}
+	}
+	w.srv, err = httpd.NewServer(l, httpd.ServerOptions{
+		Config: cfg, Runner: w.runner, ErrorLog: elog, WorkerID: w.id, Bind: o.Bind,
+	})
+	if err != nil {
+		return err
+	}
+	w.srv.OnDone(func() { l.StopAsync() })
+	return w.srv.Listen()
+}
+
+// watch closes done once every worker's loop has ended.
+func (in *Instance) watch() {
+	for _, w := range in.workers {
+		<-w.l.Done()
+	}
+	close(in.done)
+}
+
+// Done is closed once every worker has ended.
+func (in *Instance) Done() <-chan struct{} {
+	if len(in.workers) == 0 {
+		select {
+		case <-in.done:
+		default:
+			close(in.done)
+		}
+	}
+	return in.done
+}
+
+// Config is the configuration the instance serves.
+func (in *Instance) Config() *conf.Config { return in.cfg }
+
+// Stop stops fast (SIGTERM, SIGINT): listeners close, handlers are aborted,
+// connections close now.
+func (in *Instance) Stop() { in.shutdown(false) }
+
+// Quit stops gracefully (SIGQUIT): listeners close, in-flight requests
+// finish, idle keep-alive connections close, then the workers end.
+func (in *Instance) Quit() { in.shutdown(true) }
+
+func (in *Instance) shutdown(graceful bool) {
+	for _, w := range in.workers {
+		w := w
+		if err := w.l.Post(func() {
+			if w.runner != nil {
+				w.runner.SetExiting(true)
+			}
+			w.srv.Shutdown(graceful)
+		}); err != nil {
+			w.l.StopAsync()
+		}
+	}
+}
+
+// Addrs returns the addresses the first worker listens on, by listen key
+// (for tests and the status page).
+func (in *Instance) Addrs() map[string]string {
+	out := map[string]string{}
+	if len(in.workers) == 0 {
+		return out
+	}
+	w := in.workers[0]
+	var mu sync.Mutex
+	done := make(chan struct{})
+	if err := w.l.Post(func() {
+		mu.Lock()
+		for k, a := range w.srv.Addrs() {
+			out[k] = a.String()
+		}
+		mu.Unlock()
+		close(done)
+	}); err != nil {
+		return out
+	}
+	<-done
+	return out
+}
+
+// Backend names the ring backend the workers run on.
+func (in *Instance) Backend() ring.Backend {
+	if len(in.workers) == 0 {
+		return ""
+	}
+	return in.workers[0].l.Backend()
+}
+
+// backendOf maps `events { use ...; }` to a ring backend.
+func backendOf(cfg *conf.Config) ring.Backend {
+	switch cfg.Events.Use {
+	case "epoll":
+		return ring.BackendEpoll
+	case "io_uring":
+		return ring.BackendUring
+	}
+	return ring.BackendAuto
+}
+
+// errStopped is what Run returns when its instance ended by itself.
+var errStopped = errors.New("all workers ended")
