@@ -1,0 +1,21 @@
+module github.com/luring/luring/bench
+
+go 1.26.8
+
+require (
+	github.com/luring/luring v0.0.0-00010101000000-000000000000
+	github.com/panjf2000/gnet/v2 v2.9.7
+	golang.org/x/sys v0.30.0
+)
+
+require (
+	github.com/panjf2000/ants/v2 v2.11.3 // indirect
+	github.com/pawelgaczynski/giouring v0.0.0-20230826085535-69588b89acb9 // indirect
+	github.com/valyala/bytebufferpool v1.0.0 // indirect
+	go.uber.org/multierr v1.11.0 // indirect
+	go.uber.org/zap v1.27.0 // indirect
+	golang.org/x/sync v0.11.0 // indirect
+	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // indirect
+)
+
+replace github.com/luring/luring => ../
