@@ -56,6 +56,7 @@ type fdState struct {
 	registered bool      // added to the epoll set
 	readable   bool      // may be readable: no EAGAIN on the read side since the last edge
 	writable   bool      // may be writable: no EAGAIN on the write side since the last edge
+	hangup     bool      // epoll reported RDHUP/HUP/ERR: end of stream or an error is queued
 	queued     bool      // fd is in epollRing.retry
 	rd         pendingOp // the read-side operation (Accept, Recv, RecvMultishot)
 	wr         pendingOp // the write-side operation (Send, Sendmsg, Connect)
@@ -411,9 +412,14 @@ func (r *epollRing) poll(msec int) (woken bool, err error) {
 		ev := &r.events[i]
 		fd := int(ev.Fd)
 		if fd == r.evfd {
-			r.woken.Store(false)
+			// Drain first, then clear the flag. Cleared first, a Wake in
+			// between would write a count the drain then swallows, and the
+			// flag would stay set with nothing left to wake anyone: every
+			// later Wake would be skipped. A Wake that finds the flag still
+			// set here needs no write: this Wait is returning anyway.
 			var b [8]byte
 			unix.Syscall(unix.SYS_READ, uintptr(r.evfd), uintptr(unsafe.Pointer(&b[0])), 8)
+			r.woken.Store(false)
 			woken = true
 			continue
 		}
@@ -423,6 +429,9 @@ func (r *epollRing) poll(msec int) (woken bool, err error) {
 		st := &r.fds[fd]
 		if ev.Events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
 			st.readable = true
+		}
+		if ev.Events&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+			st.hangup = true
 		}
 		if ev.Events&(unix.EPOLLOUT|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
 			st.writable = true

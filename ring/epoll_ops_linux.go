@@ -112,6 +112,15 @@ func (r *epollRing) doRecvMulti(fd int, st *fdState) {
 			return
 		}
 		r.complete(st.rd.ud, int32(n), FlagBuffer|FlagMore, bid)
+		if n < len(g.slot(bid)) && !st.hangup {
+			// A short read drained the socket's data: with edge-triggered
+			// registration the next arrival (data or FIN) raises a new
+			// event, so a read that would only say EAGAIN is saved. Not
+			// after a hang-up was reported: its edge is spent, and the
+			// end of stream still waits behind the data.
+			st.readable = false
+			return
+		}
 	}
 	r.enqueue(fd, st)
 }

@@ -34,7 +34,7 @@ func (r *uring) SetupBuffers(group uint16, count int, size int) error {
 		return fmt.Errorf("ring: SetupBuffers(%d, %d, %d): count must be a power of two <= %d and size > 0",
 			group, count, size, maxBufRingEntries)
 	}
-	if _, dup := r.groups[group]; dup {
+	if r.group(group) != nil {
 		return fmt.Errorf("ring: SetupBuffers: group %d already registered", group)
 	}
 	// Buffers live outside the Go heap: the kernel writes them whenever a
@@ -53,7 +53,19 @@ func (r *uring) SetupBuffers(group uint16, count int, size int) error {
 		br.BufRingAdd(g.addr(uint16(i)), uint32(size), uint16(i), g.mask, i)
 	}
 	br.BufRingAdvance(count)
+	for len(r.groups) <= int(group) {
+		r.groups = append(r.groups, nil)
+	}
 	r.groups[group] = g
+	return nil
+}
+
+// group returns the registered group id, or nil: a slice index, not a map
+// lookup, since Buffer and ReleaseBuffer run once per received message.
+func (r *uring) group(id uint16) *uringBufGroup {
+	if int(id) < len(r.groups) {
+		return r.groups[id]
+	}
 	return nil
 }
 
@@ -66,7 +78,7 @@ func (g *uringBufGroup) addr(bid uint16) uintptr {
 // nil for an unknown group or bid. The data of a completion is its first Res
 // bytes.
 func (r *uring) Buffer(group uint16, bid uint16) []byte {
-	g := r.groups[group]
+	g := r.group(group)
 	if g == nil || int(bid) > g.mask {
 		return nil
 	}
@@ -76,7 +88,7 @@ func (r *uring) Buffer(group uint16, bid uint16) []byte {
 
 // ReleaseBuffer gives buffer bid of group back to the kernel.
 func (r *uring) ReleaseBuffer(group uint16, bid uint16) {
-	g := r.groups[group]
+	g := r.group(group)
 	if g == nil || int(bid) > g.mask {
 		return
 	}

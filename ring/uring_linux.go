@@ -130,8 +130,9 @@ type uring struct {
 	// again once the batch is done.
 	rearmWake bool
 
-	// groups are the registered provided-buffer rings by group id.
-	groups map[uint16]*uringBufGroup
+	// groups are the registered provided-buffer rings, indexed by group id
+	// (nil where none is registered).
+	groups []*uringBufGroup
 	// emuAccept maps the user_data of an emulated multishot accept (kernel
 	// without IORING_ACCEPT_MULTISHOT) to its listening fd.
 	emuAccept map[uint64]int32
@@ -222,7 +223,6 @@ func openUring(opts Options, extra uint32) (*uring, error) {
 		cqSize:      p.cqEntries,
 		backlog:     make([]Completion, 0, 64),
 		efd:         efd,
-		groups:      make(map[uint16]*uringBufGroup),
 		emuAccept:   make(map[uint64]int32),
 	}
 	r.armWake()
@@ -295,7 +295,9 @@ func (r *uring) Close() error {
 	r.cancelAll()
 	r.closed = true
 	for id, g := range r.groups {
-		g.free(r.ring, id)
+		if g != nil {
+			g.free(r.ring, uint16(id))
+		}
 	}
 	r.groups = nil
 	r.wakeMu.Lock()
