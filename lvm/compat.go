@@ -19,12 +19,15 @@ const maxTableNew = 1 << 26
 func installCompat(L *lua.LState) {
 	L.SetGlobal("tostring", L.NewFunction(baseToString))
 	L.SetGlobal("tonumber", L.NewFunction(baseToNumber))
+	L.SetGlobal("error", L.NewFunction(baseError))
 
 	str := L.GetGlobal("string").(*lua.LTable)
 	L.SetFuncs(str, map[string]lua.LGFunction{
 		"format": strFormat,
 		"rep":    strRep,
 		"char":   strChar,
+		"find":   strFind,
+		"match":  strMatch,
 	})
 
 	tbl := L.GetGlobal("table").(*lua.LTable)
@@ -52,6 +55,18 @@ func baseToString(L *lua.LState) int {
 	v := L.CheckAny(1)
 	L.Push(lua.LString(ToString(L, v)))
 	return 1
+}
+
+// baseError is error(v?, level?): as LuaJIT, v may be absent (the error
+// object is then nil) and a number gets the position like a string.
+func baseError(L *lua.LState) int {
+	v := L.Get(1)
+	level := L.OptInt(2, 1)
+	if n, ok := v.(lua.LNumber); ok {
+		v = lua.LString(FormatNumber(float64(n)))
+	}
+	L.Error(v, level)
+	return 0
 }
 
 // baseToNumber is tonumber with LuaJIT's string conversion rules.

@@ -6,57 +6,81 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// tidyError fixes what running under the glue does to gopher-lua's error
-// messages when a Go function is called straight from pcall, xpcall or a
-// coroutine (pcall(string.char, 256)): the position names lvm's trampoline
-// ("[lvm]:17: "), which LuaJIT would not show, and the function name is
-// unknown ("bad argument #1 to ?"), which LuaJIT would name. The position is
-// dropped and the name looked up among the global libraries.
-func tidyError(L *lua.LState, v lua.LValue) lua.LValue {
+// tidyError makes gopher-lua's error messages read as LuaJIT's. It drops
+// the position of lvm's trampoline ("[lvm]:17: ") that a Go function called
+// straight from pcall, xpcall or a coroutine gets (LuaJIT shows none), and
+// quotes the function name of "bad argument #n to NAME (...)": gopher-lua
+// writes it bare, LuaJIT as 'NAME', and as '?' when nothing names it (a
+// function pcall called directly: pcall(string.char, 256)).
+func tidyError(_ *lua.LState, v lua.LValue) lua.LValue {
 	s, ok := v.(lua.LString)
-	if !ok || !strings.HasPrefix(string(s), glueChunk+":") {
+	if !ok {
 		return v
 	}
 	msg := string(s)
-	if i := strings.Index(msg, ": "); i >= 0 {
-		msg = msg[i+2:]
-	}
-	if strings.Contains(msg, " to ? (") {
-		if name := goFuncName(L); name != "" {
-			msg = strings.Replace(msg, " to ? (", " to '"+name+"' (", 1)
+	changed := false
+	if strings.HasPrefix(msg, glueChunk+":") {
+		if i := strings.Index(msg, ": "); i >= 0 {
+			msg, changed = msg[i+2:], true
 		}
+	}
+	if m, ok := quoteArgName(msg); ok {
+		msg, changed = m, true
+	}
+	if !changed {
+		return v
 	}
 	return lua.LString(msg)
 }
 
-// goFuncName finds the running Go function in _G or one library table
-// deep; "" when it is not there.
-func goFuncName(L *lua.LState) string {
+// quoteArgName rewrites "bad argument #n to NAME (" (NAME unquoted) as
+// LuaJIT words it; ok is false when msg has no such part.
+func quoteArgName(msg string) (string, bool) {
+	const lead = "bad argument #"
+	i := strings.Index(msg, lead)
+	if i < 0 {
+		return msg, false
+	}
+	rest := msg[i+len(lead):]
+	j := strings.Index(rest, " to ")
+	if j < 0 || strings.Trim(rest[:j], "0123456789") != "" {
+		return msg, false
+	}
+	nameAt := i + len(lead) + j + len(" to ")
+	end := strings.Index(msg[nameAt:], " (")
+	if end <= 0 {
+		return msg, false
+	}
+	name := msg[nameAt : nameAt+end]
+	if strings.HasPrefix(name, "'") {
+		return msg, false
+	}
+	return msg[:nameAt] + "'" + luaJITName(name) + "'" + msg[nameAt+end:], true
+}
+
+// luaJITName maps a function name gopher-lua derives to the one LuaJIT
+// would print: its placeholders for "not called from a named Lua call
+// site" become "?".
+func luaJITName(name string) string {
+	switch {
+	case name == "", name == "?", name == "(anonymous)", name == "main chunk",
+		name == "corountine", strings.HasPrefix(name, "<"):
+		return "?"
+	}
+	return name
+}
+
+// CallName returns the name LuaJIT's messages give the running Go function,
+// taken from its Lua call site: "say" for ngx.say(...), "p" for a local p,
+// "?" when it was not called from a named Lua call site (pcall(f, ...),
+// lvm's trampoline). Bindings use it for luaL_argerror-style messages.
+func CallName(L *lua.LState) string {
 	dbg, ok := L.GetStack(0)
 	if !ok {
-		return ""
+		return "?"
 	}
-	fn, err := L.GetInfo("f", dbg, lua.LNil)
-	if err != nil {
-		return ""
+	if _, err := L.GetInfo("n", dbg, lua.LNil); err != nil {
+		return "?"
 	}
-	name := ""
-	globals := L.G.Global
-	globals.ForEach(func(k, v lua.LValue) {
-		if name != "" {
-			return
-		}
-		if v == fn {
-			name = k.String()
-			return
-		}
-		if lib, ok := v.(*lua.LTable); ok && lib != globals {
-			lib.ForEach(func(lk, lv lua.LValue) {
-				if name == "" && lv == fn {
-					name = lk.String()
-				}
-			})
-		}
-	})
-	return name
+	return luaJITName(dbg.Name)
 }

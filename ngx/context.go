@@ -102,9 +102,11 @@ func (c *coro) exchange(L *lua.LState) httpd.Exchange {
 	return c.rq.x
 }
 
-// argError raises LuaJIT's "bad argument #n to 'fname' (msg)".
-func argError(L *lua.LState, n int, fname, msg string) {
-	L.RaiseError("bad argument #%d to '%s' (%s)", n, fname, msg)
+// argError raises LuaJIT's "bad argument #n to 'name' (msg)", the
+// function named as its Lua call site names it ('say' for ngx.say(...),
+// '?' when pcall called it directly), as luaL_argerror does.
+func argError(L *lua.LState, n int, msg string) {
+	L.RaiseError("bad argument #%d to '%s' (%s)", n, lvm.CallName(L), msg)
 }
 
 // typeName is lua_typename for v.

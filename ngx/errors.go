@@ -21,6 +21,7 @@ const (
 	errSeenEOF          = "seen eof"
 	errOutputFilter     = "nginx output filter error"
 	errNothingToFlush   = "nothing to flush"
+	errBuffering        = "buffering"
 	errClientAborted    = "client aborted"
 	errFlushArgs        = "attempt to pass %d arguments, but accepted 0 or 1"
 	errNoArgumentExpect = "no argument is expected"

@@ -26,12 +26,12 @@ func (rn *Runner) log(L *lua.LState) int {
 	default:
 		f, ok := toNumber(v)
 		if !ok {
-			argError(L, 1, "log", "number expected, got "+typeName(v))
+			argError(L, 1, "number expected, got "+typeName(v))
 		}
 		level = int(f)
 	}
 	if level < int(conf.LogStderr) || level > int(conf.LogDebug) {
-		argError(L, 1, "log", fmt.Sprintf(errBadLogLevel, level))
+		argError(L, 1, fmt.Sprintf(errBadLogLevel, level))
 	}
 	return rn.logArgs(L, conf.LogLevel(level), 2)
 }
@@ -67,17 +67,17 @@ func (rn *Runner) logArgs(L *lua.LState, level conf.LogLevel, first int) int {
 			buf = appendBool(buf, bool(v))
 		case *lua.LTable:
 			if L.GetMetaField(v, "__tostring") == lua.LNil {
-				argError(L, arg, "log", errLogNoToString)
+				argError(L, arg, errLogNoToString)
 			}
 			buf = append(buf, lvm.ToString(L, v)...)
 		case *lua.LUserData:
 			if v == rn.null {
 				buf = append(buf, "null"...)
 			} else {
-				argError(L, arg, "log", fmt.Sprintf(errLogBadArg, "userdata"))
+				argError(L, arg, fmt.Sprintf(errLogBadArg, "userdata"))
 			}
 		default:
-			argError(L, arg, "log", fmt.Sprintf(errLogBadArg, typeName(v)))
+			argError(L, arg, fmt.Sprintf(errLogBadArg, typeName(v)))
 		}
 	}
 	msg := string(buf)

@@ -18,6 +18,7 @@ func (rn *Runner) injectReq(L *lua.LState, ngx *lua.LTable) []magic {
 		{"get_method", rn.reqGetMethod},
 		{"get_uri_args", rn.reqGetURIArgs},
 		{"http_version", rn.reqHTTPVersion},
+		{"is_internal", rn.reqIsInternal},
 	})
 	ngx.RawSetString("req", req)
 
@@ -38,6 +39,15 @@ func (rn *Runner) injectReq(L *lua.LState, ngx *lua.LTable) []magic {
 // reqGetMethod is ngx.req.get_method(): the method name.
 func (rn *Runner) reqGetMethod(L *lua.LState) int {
 	L.Push(lua.LString(enter(L, errNoRequest, 0).exchange(L).Method()))
+	return 1
+}
+
+// reqIsInternal is ngx.req.is_internal(): whether the request came from an
+// internal redirect or is a subrequest. luring has neither yet (no
+// ngx.exec, error_page or ngx.location.capture), so it is always false.
+func (rn *Runner) reqIsInternal(L *lua.LState) int {
+	enter(L, errNoRequest, 0).exchange(L)
+	L.Push(lua.LFalse)
 	return 1
 }
 

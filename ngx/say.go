@@ -15,8 +15,8 @@ func (rn *Runner) injectSay(L *lua.LState, ngx *lua.LTable) {
 	setFuncs(L, ngx, []binding{
 		{"eof", rn.eof},
 		{"flush", rn.flush},
-		{"print", func(L *lua.LState) int { return rn.echo(L, false, "print") }},
-		{"say", func(L *lua.LState) int { return rn.echo(L, true, "say") }},
+		{"print", func(L *lua.LState) int { return rn.echo(L, false) }},
+		{"say", func(L *lua.LState) int { return rn.echo(L, true) }},
 		{"send_headers", rn.sendHeaders},
 	})
 }
@@ -54,7 +54,7 @@ func headerOnly(x httpd.Exchange) bool {
 
 // echo is ngx.say (newline) and ngx.print: every argument is rendered
 // into one buffer first (so a bad argument writes nothing), then written.
-func (rn *Runner) echo(L *lua.LState, newline bool, fname string) int {
+func (rn *Runner) echo(L *lua.LState, newline bool) int {
 	c := enter(L, errNoRequestObject, maskOutput)
 	x := c.exchange(L)
 	if headerOnly(x) {
@@ -69,20 +69,20 @@ func (rn *Runner) echo(L *lua.LState, newline bool, fname string) int {
 		case lua.LString:
 			buf = append(buf, v...)
 		case lua.LNumber:
-			buf = lvm.AppendNumber(buf, float64(v))
+			buf = appendNumber(buf, v)
 		case *lua.LNilType:
 			buf = append(buf, "nil"...)
 		case lua.LBool:
 			buf = appendBool(buf, bool(v))
 		case *lua.LTable:
-			buf = rn.appendTable(L, buf, v, i, fname)
+			buf = rn.appendTable(L, buf, v, i)
 		case *lua.LUserData:
 			if v != rn.null {
-				argError(L, i, fname, fmt.Sprintf(errEchoBadArg, "userdata"))
+				argError(L, i, fmt.Sprintf(errEchoBadArg, "userdata"))
 			}
 			buf = append(buf, "null"...)
 		default:
-			argError(L, i, fname, fmt.Sprintf(errEchoBadArg, typeName(v)))
+			argError(L, i, fmt.Sprintf(errEchoBadArg, typeName(v)))
 		}
 	}
 	if newline {
@@ -102,6 +102,15 @@ func (rn *Runner) echo(L *lua.LState, newline bool, fname string) int {
 	return pushOK(L)
 }
 
+// appendNumber renders a number for ngx.say/ngx.print: as tostring does,
+// except that -0 prints as "0" (ngx_lua writes integral values with %d).
+func appendNumber(buf []byte, v lua.LNumber) []byte {
+	if v == 0 {
+		return append(buf, '0')
+	}
+	return lvm.AppendNumber(buf, float64(v))
+}
+
 func appendBool(buf []byte, b bool) []byte {
 	if b {
 		return append(buf, "true"...)
@@ -112,7 +121,7 @@ func appendBool(buf []byte, b bool) []byte {
 // appendTable renders an array table as ngx_lua does: elements 1..max of
 // its positive integer keys, holes as "nil", nested arrays flattened; any
 // other key is an error for argument arg.
-func (rn *Runner) appendTable(L *lua.LState, buf []byte, t *lua.LTable, arg int, fname string) []byte {
+func (rn *Runner) appendTable(L *lua.LState, buf []byte, t *lua.LTable, arg int) []byte {
 	n := 0
 	bad := false
 	t.ForEach(func(k, _ lua.LValue) {
@@ -124,31 +133,39 @@ func (rn *Runner) appendTable(L *lua.LState, buf []byte, t *lua.LTable, arg int,
 		n = max(n, int(f))
 	})
 	if bad {
-		argError(L, arg, fname, errNonArrayTable)
+		argError(L, arg, errNonArrayTable)
 	}
 	for i := 1; i <= n; i++ {
 		switch v := t.RawGetInt(i).(type) {
 		case lua.LString:
 			buf = append(buf, v...)
 		case lua.LNumber:
-			buf = lvm.AppendNumber(buf, float64(v))
+			buf = appendNumber(buf, v)
 		case *lua.LNilType:
 			buf = append(buf, "nil"...)
 		case lua.LBool:
 			buf = appendBool(buf, bool(v))
 		case *lua.LTable:
-			buf = rn.appendTable(L, buf, v, arg, fname)
+			buf = rn.appendTable(L, buf, v, arg)
 		case *lua.LUserData:
 			if v == rn.null {
 				buf = append(buf, "null"...)
 			} else {
-				argError(L, arg, fname, fmt.Sprintf(errBadDataType, "userdata"))
+				argError(L, arg, fmt.Sprintf(errBadDataType, "userdata"))
 			}
 		default:
-			argError(L, arg, fname, fmt.Sprintf(errBadDataType, typeName(v)))
+			argError(L, arg, fmt.Sprintf(errBadDataType, typeName(v)))
 		}
 	}
 	return buf
+}
+
+// http10Buffering reports whether ngx_lua would hold x's whole response
+// to send it with a Content-Length (lua_http10_buffering, on by default):
+// an HTTP/1.0 client and no Content-Length set. ngx.flush does nothing
+// then.
+func http10Buffering(x httpd.Exchange) bool {
+	return x.HTTPVersion() < 1.1 && len(x.ResponseHeader("Content-Length")) == 0
 }
 
 // flush is ngx.flush(wait?): submit the buffered output; with wait=true
@@ -162,7 +179,7 @@ func (rn *Runner) flush(L *lua.LState) int {
 	if n == 1 {
 		b, ok := L.Get(1).(lua.LBool)
 		if !ok {
-			argError(L, 1, "flush", "boolean expected, got "+typeName(L.Get(1)))
+			argError(L, 1, "boolean expected, got "+typeName(L.Get(1)))
 		}
 		wait = bool(b)
 	}
@@ -176,6 +193,9 @@ func (rn *Runner) flush(L *lua.LState) int {
 	}
 	if !x.HeadersSent() || (!c.rq.seenBody && !wait) {
 		return pushErr(L, errNothingToFlush)
+	}
+	if http10Buffering(x) {
+		return pushErr(L, errBuffering)
 	}
 	if !wait {
 		x.Flush(false, nil)

@@ -24,7 +24,7 @@ func (rn *Runner) sleep(L *lua.LState) int {
 	if !ok {
 		f, isNum := toNumber(L.Get(1))
 		if !isNum {
-			argError(L, 1, "sleep", "number expected, got "+typeName(L.Get(1)))
+			argError(L, 1, "number expected, got "+typeName(L.Get(1)))
 		}
 		sec = lua.LNumber(f)
 	}

@@ -57,13 +57,13 @@ func (rn *Runner) threadSpawn(L *lua.LState) int {
 }
 
 // checkThread returns the light thread handle at argument i.
-func checkThread(L *lua.LState, i int, fname string) *coro {
+func checkThread(L *lua.LState, i int) *coro {
 	if ud, ok := L.Get(i).(*lua.LUserData); ok {
 		if t, ok := ud.Value.(*coro); ok {
 			return t
 		}
 	}
-	argError(L, i, fname, errThreadExpected)
+	argError(L, i, errThreadExpected)
 	return nil
 }
 
@@ -78,7 +78,7 @@ func (rn *Runner) threadWait(L *lua.LState) int {
 	}
 	c.waiting = c.waiting[:0]
 	for i := 1; i <= n; i++ {
-		t := checkThread(L, i, "wait")
+		t := checkThread(L, i)
 		if t.parent != c {
 			c.unwait()
 			L.RaiseError("%s", errThreadNotParent)
@@ -118,7 +118,7 @@ func (c *coro) unwait() {
 // spawned. It returns 1, or nil and why not.
 func (rn *Runner) threadKill(L *lua.LState) int {
 	c := enter(L, errNoRequest, maskYieldable)
-	t := checkThread(L, 1, "kill")
+	t := checkThread(L, 1)
 	if t.parent != c {
 		return pushErr(L, errThreadKillerOther)
 	}
