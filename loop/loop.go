@@ -137,6 +137,9 @@ func (l *Loop) run(setup func(l *Loop) error, ready chan<- error) {
 		return
 	}
 	defer l.r.Close()
+	// However the loop ends, Post refuses work before the ring closes:
+	// nothing would run it. (Deferred after Close, so it runs before it.)
+	defer l.stopping.Store(true)
 	if setup != nil {
 		if err := setup(l); err != nil {
 			l.err = err

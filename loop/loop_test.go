@@ -170,3 +170,13 @@ func TestStopClosesListenersAndConnections(t *testing.T) {
 	_, err = c.Read(buf)
 	assert.Error(t, err, "the server side closed")
 }
+
+func TestPostAfterLoopEndedOnItsOwnFails(t *testing.T) {
+	l, err := Start(Options{Log: func(string) {}}, nil)
+	require.NoError(t, err)
+	// Close the ring under the loop: its next Wait fails and the loop ends
+	// without anyone calling Stop.
+	require.NoError(t, l.Post(func() { l.r.Close() }))
+	<-l.Done()
+	assert.ErrorIs(t, l.Post(func() {}), ErrStopped)
+}
