@@ -2,7 +2,6 @@ package server
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/luring/luring/conf"
@@ -11,24 +10,46 @@ import (
 
 // LoadConfig reads the configuration at path (relative to prefix, as nginx
 // reads -c relative to -p), or the built-in DefaultConfig when path is "".
-// An empty prefix is the current directory.
+// An empty prefix is the current directory. The built-in configuration
+// resolves its relative paths (pid, logs) against the prefix too.
 func LoadConfig(prefix, path string) (*conf.Config, error) {
-	if prefix == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return nil, err
-		}
-		prefix = wd
+	prefix, err := AbsPrefix(prefix)
+	if err != nil {
+		return nil, err
 	}
-	prefix, _ = filepath.Abs(prefix)
 	if path == "" {
-		cfg, err := conf.Parse(filepath.Join(prefix, "conf", "nginx.conf"), DefaultConfig)
+		// conf.Parse takes the directory of the name as the prefix.
+		cfg, err := conf.Parse(filepath.Join(prefix, "nginx.conf"), DefaultConfig)
 		if err != nil {
 			return nil, fmt.Errorf("built-in configuration: %w", err)
 		}
 		return cfg, nil
 	}
 	return conf.Load(path, prefix)
+}
+
+// AbsPrefix returns prefix made absolute; "" is the current directory.
+func AbsPrefix(prefix string) (string, error) {
+	if prefix == "" {
+		prefix = "."
+	}
+	return filepath.Abs(prefix)
+}
+
+// ConfFile returns the absolute path LoadConfig reads for -c path under
+// -p prefix, for messages ("(built-in)" when path is "").
+func ConfFile(prefix, path string) string {
+	if path == "" {
+		return "(built-in)"
+	}
+	if !filepath.IsAbs(path) {
+		p, err := AbsPrefix(prefix)
+		if err != nil {
+			return path
+		}
+		path = filepath.Join(p, path)
+	}
+	return filepath.Clean(path)
 }
 
 // eachLuaCode calls fn for every Lua handler of cfg, in config order.

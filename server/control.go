@@ -33,8 +33,14 @@ var controlSignals = map[string]syscall.Signal{
 // ErrBadSignal is returned by SendSignal for a name -s does not know.
 var ErrBadSignal = errors.New(`invalid option: "-s" takes stop, quit, reopen or reload`)
 
+// ValidSignal reports whether -s knows name.
+func ValidSignal(name string) bool {
+	_, ok := controlSignals[name]
+	return ok
+}
+
 // SendSignal sends the named control signal to the process whose pid is in
-// pidFile (what `luring -s NAME` does).
+// pidFile (what `luring -s NAME` does). Failures are worded as nginx's.
 func SendSignal(pidFile, name string) error {
 	sig, ok := controlSignals[name]
 	if !ok {
@@ -42,27 +48,31 @@ func SendSignal(pidFile, name string) error {
 	}
 	b, err := os.ReadFile(pidFile)
 	if err != nil {
-		return fmt.Errorf("open() %q failed (%w)", pidFile, err)
+		return openFailed("open", pidFile, err)
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
 	if err != nil || pid <= 0 {
 		return fmt.Errorf("invalid PID number %q in %q", strings.TrimSpace(string(b)), pidFile)
 	}
 	if err := syscall.Kill(pid, sig); err != nil {
-		return fmt.Errorf("kill(%d, %d) failed (%w)", pid, int(sig), err)
+		return fmt.Errorf("kill(%d, %d) failed (%s)", pid, int(sig), errnoText(err))
 	}
 	return nil
 }
 
-// writePid writes the process id into path, making its directory if needed.
+// writePid writes the process id into path, making its directory if
+// needed. Failures are worded as nginx's.
 func writePid(path string) error {
 	if path == "" {
 		return nil
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
+		return openFailed("mkdir", filepath.Dir(path), err)
 	}
-	return os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+	if err := os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+		return openFailed("open", path, err)
+	}
+	return nil
 }
 
 // removePid removes the pid file if it still names this process.

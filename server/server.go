@@ -48,7 +48,8 @@ type worker struct {
 }
 
 // Start starts cfg's workers and returns once every one of them listens.
-// If one fails, those started are stopped and the error returned.
+// If one fails, those started are stopped and waited for, and the error
+// returned.
 func Start(cfg *conf.Config, elog *httpd.ErrorLog, o Options) (*Instance, error) {
 	n := cfg.Main.WorkerProcesses
 	if n < 1 {
@@ -68,7 +69,9 @@ func Start(cfg *conf.Config, elog *httpd.ErrorLog, o Options) (*Instance, error)
 		l, err := loop.Start(lopts, func(l *loop.Loop) error { return w.setup(l, cfg, elog, o, n) })
 		if err != nil {
 			in.Stop()
-			<-in.Done()
+			for _, w := range in.workers {
+				<-w.l.Done()
+			}
 			return nil, fmt.Errorf("worker %d: %w", i, err)
 		}
 		w.l = l
@@ -95,9 +98,9 @@ func (w *worker) setup(l *loop.Loop, cfg *conf.Config, elog *httpd.ErrorLog, o O
 		return err
 	}
 	if cfg.HTTP != nil && cfg.HTTP.InitWorkerByLua != nil {
-		if err := w.runner.RunInitWorker(cfg.HTTP.InitWorkerByLua); err != nil {
-			return err
-		}
+		// As in ngx_lua, a failed init_worker_by_lua is logged (the runner
+		// did) and the worker serves anyway.
+		_ = w.runner.RunInitWorker(cfg.HTTP.InitWorkerByLua)
 	}
 	w.srv, err = httpd.NewServer(l, httpd.ServerOptions{
 		Config: cfg, Runner: w.runner, ErrorLog: elog, WorkerID: w.id, Bind: o.Bind,
@@ -118,40 +121,60 @@ func (in *Instance) watch() {
 }
 
 // Done is closed once every worker has ended.
-func (in *Instance) Done() <-chan struct{} {
-	if len(in.workers) == 0 {
-		select {
-		case <-in.done:
-		default:
-			close(in.done)
-		}
-	}
-	return in.done
-}
+func (in *Instance) Done() <-chan struct{} { return in.done }
 
 // Config is the configuration the instance serves.
 func (in *Instance) Config() *conf.Config { return in.cfg }
 
 // Stop stops fast (SIGTERM, SIGINT): listeners close, handlers are aborted,
-// connections close now.
+// connections close now. It returns at once; Done tells the end.
 func (in *Instance) Stop() { in.shutdown(false) }
 
 // Quit stops gracefully (SIGQUIT): listeners close, in-flight requests
-// finish, idle keep-alive connections close, then the workers end.
-func (in *Instance) Quit() { in.shutdown(true) }
+// finish, idle keep-alive connections close, then the workers end. It
+// returns at once with a channel closed once every worker has closed its
+// listeners (from then on new connections go to other listeners of the
+// same address, such as a reload's new workers); Done tells the end.
+func (in *Instance) Quit() <-chan struct{} { return in.shutdown(true) }
 
-func (in *Instance) shutdown(graceful bool) {
+// shutdown asks every worker still running to stop and returns a channel
+// closed once every worker has closed its listeners (or ended). A worker
+// whose loop has ended is skipped: its ring is closed and must not be
+// woken.
+func (in *Instance) shutdown(graceful bool) <-chan struct{} {
+	var wg sync.WaitGroup
 	for _, w := range in.workers {
-		w := w
+		select {
+		case <-w.l.Done():
+			continue
+		default:
+		}
+		wg.Add(1)
+		posted := make(chan struct{})
 		if err := w.l.Post(func() {
+			defer close(posted)
 			if w.runner != nil {
 				w.runner.SetExiting(true)
 			}
 			w.srv.Shutdown(graceful)
 		}); err != nil {
 			w.l.StopAsync()
+			close(posted)
 		}
+		go func() {
+			defer wg.Done()
+			select {
+			case <-posted:
+			case <-w.l.Done():
+			}
+		}()
 	}
+	closed := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(closed)
+	}()
+	return closed
 }
 
 // Addrs returns the addresses the first worker listens on, by listen key
@@ -197,5 +220,23 @@ func backendOf(cfg *conf.Config) ring.Backend {
 	return ring.BackendAuto
 }
 
-// errStopped is what Run returns when its instance ended by itself.
-var errStopped = errors.New("all workers ended")
+// ErrWorkersEnded is returned by Run when every worker ended without a
+// signal asking for it (a loop failed).
+var ErrWorkersEnded = errors.New("all workers ended unexpectedly")
+
+// Stats sums the HTTP counters of the instance's workers. Safe from any
+// goroutine once Start has returned.
+func (in *Instance) Stats() httpd.Stats {
+	var st httpd.Stats
+	for _, w := range in.workers {
+		if w.srv == nil {
+			continue
+		}
+		s := w.srv.Stats()
+		st.Connections += s.Connections
+		st.Accepted += s.Accepted
+		st.Requests += s.Requests
+		st.Active += s.Active
+	}
+	return st
+}
