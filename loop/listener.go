@@ -3,6 +3,7 @@ package loop
 import (
 	"fmt"
 	"net"
+	"os"
 	"time"
 
 	"github.com/luring/luring/linux"
@@ -31,6 +32,18 @@ type Listener struct {
 	backoff  *Timer        // re-arms accept after a resource error
 	delay    time.Duration // current back-off
 	starved  bool          // a resource error was logged and not yet recovered
+	onClosed func()        // runs once the socket is closed (see OnClosed)
+}
+
+// OnClosed sets a function to run once Close has finished: the accept in
+// flight has ended (every connection it took was handed to onConn) and the
+// socket is closed. It runs at once if that already happened.
+func (ln *Listener) OnClosed(fn func()) {
+	if ln.closing && ln.fd < 0 {
+		fn()
+		return
+	}
+	ln.onClosed = fn
 }
 
 // ListenOptions tune Listen. The zero value gives nginx's defaults.
@@ -80,6 +93,43 @@ func (l *Loop) ListenWith(network, address string, o ListenOptions, onConn func(
 	return ln, nil
 }
 
+// AdoptListener makes a Listener of fd, a socket that is already bound and
+// listening (one inherited across a configuration reload, say). The
+// Listener owns fd from then on and closes it on Close; connections queued
+// on the socket are kept and accepted here.
+func (l *Loop) AdoptListener(fd int, onConn func(c *Conn)) (*Listener, error) {
+	if l.stopping.Load() {
+		return nil, ErrStopped
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		return nil, os.NewSyscallError("fcntl", err)
+	}
+	addr, err := linux.LocalAddr(fd)
+	if err != nil {
+		return nil, err
+	}
+	ln := &Listener{l: l, fd: fd, addr: addr, onConn: onConn, delay: acceptBackoffMin}
+	ln.backoff = l.NewTimer(ln.arm)
+	l.listeners = append(l.listeners, ln)
+	ln.arm()
+	return ln, nil
+}
+
+// Dup returns a new close-on-exec descriptor for the listening socket, for
+// a successor to adopt with AdoptListener: the socket, and the connections
+// queued on it, live on after this Listener closes. Safe on the loop's
+// thread; the caller owns the new descriptor.
+func (ln *Listener) Dup() (int, error) {
+	if ln.fd < 0 {
+		return -1, ErrClosed
+	}
+	fd, err := unix.FcntlInt(uintptr(ln.fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return -1, os.NewSyscallError("fcntl", err)
+	}
+	return fd, nil
+}
+
 // Addr returns the address the listener is bound to (with the real port
 // when asked for port 0).
 func (ln *Listener) Addr() net.Addr { return ln.addr }
@@ -115,6 +165,10 @@ func (ln *Listener) closeFd() {
 			break
 		}
 	}
+	if fn := ln.onClosed; fn != nil {
+		ln.onClosed = nil
+		fn()
+	}
 }
 
 func (ln *Listener) arm() {
@@ -132,9 +186,12 @@ func (ln *Listener) onAccept(cqe ring.Completion) {
 		ln.acceptUD = 0
 	}
 	if cqe.Res >= 0 {
-		if ln.closing {
-			unix.Close(int(cqe.Res))
+		if ln.closing && ln.l.stopStart {
+			unix.Close(int(cqe.Res)) // the loop is ending: nobody would serve it
 		} else {
+			// Also after Close: the kernel took this connection off the
+			// queue before the cancel landed; dropping it would reset a
+			// client that did nothing wrong.
 			ln.accepted(int(cqe.Res))
 		}
 	} else {

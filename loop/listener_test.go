@@ -141,3 +141,37 @@ func TestGroupSharesPortWithReusePort(t *testing.T) {
 	}
 	assert.Len(t, seen, 2, "connections reach both loops")
 }
+
+// A successor adopting a duplicate of a listener's socket keeps the
+// connections queued on it: closing the original does not reset them.
+func TestAdoptedListenerKeepsQueuedConnections(t *testing.T) {
+	var old *Listener
+	var addr string
+	first := startLoop(t, Options{}, func(l *Loop) error {
+		var err error
+		old, err = l.Listen("tcp", "127.0.0.1:0", func(c *Conn) {
+			c.OnData(func(c *Conn, b []byte) int { c.WriteString("old"); return len(b) })
+		})
+		if err == nil {
+			addr = old.Addr().String()
+		}
+		return err
+	})
+	var dup int
+	onLoop(t, first, func() {
+		var err error
+		dup, err = old.Dup()
+		require.NoError(t, err)
+		old.Close() // the socket lives on through dup
+	})
+	// Connect while no loop accepts: the connection waits in the queue.
+	queued := dialT(t, addr)
+	startLoop(t, Options{}, func(l *Loop) error {
+		_, err := l.AdoptListener(dup, func(c *Conn) {
+			c.OnData(func(c *Conn, b []byte) int { c.WriteString("new"); return len(b) })
+		})
+		return err
+	})
+	assert.Equal(t, []byte("new"), roundTrip(t, queued, []byte("???")))
+	assert.Equal(t, []byte("new"), roundTrip(t, dialT(t, addr), []byte("???")))
+}
