@@ -63,9 +63,76 @@ http {
 }
 `
 
-func TestOpenRestyTestConfigRejectsRootByName(t *testing.T) {
-	_, err := Parse("/tmp/t/servroot/conf/nginx.conf", []byte(openrestyTestConf))
-	require.EqualError(t, err, `[emerg] directive "root" is not supported by luring yet in /tmp/t/servroot/conf/nginx.conf:44`)
+func TestOpenRestyTestConfigRootLocation(t *testing.T) {
+	cfg, err := Parse("/tmp/t/servroot/conf/nginx.conf", []byte(openrestyTestConf))
+	require.NoError(t, err)
+	s := cfg.HTTP.Servers[0]
+	root, _ := s.Match("/index.html")
+	require.NotNil(t, root)
+	assert.Equal(t, "/tmp/t/servroot/html", root.Root)
+	assert.Equal(t, []string{"index.html", "index.htm"}, root.Index)
+	lua, _ := s.Match("/t")
+	assert.Equal(t, "/tmp/t/servroot/conf/html", lua.Root, "default root is html under the prefix")
+	assert.Equal(t, []string{"index.html"}, lua.Index)
+}
+
+// The inline-string handler forms of lua-nginx-module's t/ files
+// (002-content.t TEST 1: content_by_lua 'ngx.say(...)').
+func TestInlineLuaHandlers(t *testing.T) {
+	cfg, err := Parse("/p/nginx.conf", []byte(`events {}
+http {
+    init_by_lua 'x = 1';
+    server {
+        location /t {
+            rewrite_by_lua 'ngx.ctx.a = 1';
+            access_by_lua "ngx.ctx.b = 2";
+            content_by_lua '
+                ngx.say(\'hi\')
+            ';
+            log_by_lua 'print(1)';
+        }
+    }
+}`))
+	require.NoError(t, err)
+	assert.Equal(t, "x = 1", cfg.HTTP.InitByLua.Source)
+	loc := cfg.HTTP.Servers[0].Locations[0]
+	require.NotNil(t, loc.Content)
+	assert.Equal(t, LuaCode{Tag: "content_by_lua", Source: "\n                ngx.say('hi')\n            ",
+		ChunkName: "=content_by_lua(nginx.conf:10)", File: "/p/nginx.conf", Line: 10}, *loc.Content)
+	assert.Equal(t, "=rewrite_by_lua(nginx.conf:6)", loc.Rewrite.ChunkName)
+	assert.Equal(t, "ngx.ctx.b = 2", loc.Access.Source)
+	assert.Equal(t, "=log_by_lua(nginx.conf:11)", loc.Log.ChunkName)
+
+	_, err = Parse("/p/nginx.conf", []byte(`events {}
+http { server { location /t { content_by_lua 'a()'; content_by_lua_block { b() } } } }`))
+	require.EqualError(t, err, `[emerg] "content_by_lua_block" directive is duplicate in /p/nginx.conf:2`)
+}
+
+func TestCoreFlags(t *testing.T) {
+	cfg, err := Parse("/p/nginx.conf", []byte(`events {}
+http {
+    lua_http10_buffering off;
+    server {
+        absolute_redirect off;
+        location /a { lua_use_default_type off; lua_transform_underscores_in_response_headers off; }
+        location /b { lua_http10_buffering on; }
+    }
+}`))
+	require.NoError(t, err)
+	s := cfg.HTTP.Servers[0]
+	a, b := s.Locations[0], s.Locations[1]
+	assert.False(t, a.LuaHTTP10Buffering)
+	assert.True(t, b.LuaHTTP10Buffering)
+	assert.False(t, a.AbsoluteRedirect)
+	assert.False(t, b.AbsoluteRedirect)
+	assert.False(t, a.LuaUseDefaultType)
+	assert.True(t, b.LuaUseDefaultType)
+	assert.False(t, a.LuaTransformUnderscores)
+	assert.True(t, b.LuaTransformUnderscores)
+	assert.True(t, cfg.HTTP.AbsoluteRedirect)
+
+	_, err = Parse("/p/nginx.conf", []byte("events {}\nhttp { lua_use_default_type maybe; }"))
+	require.Error(t, err)
 }
 
 func TestOpenRestyTestConfig(t *testing.T) {

@@ -68,6 +68,13 @@ func init() {
 		"send_timeout":            {ctx: ctxHSL, min: 1, max: 1, set: setSendTimeout},
 		"client_body_temp_path":   {ctx: ctxHSL, min: 1, max: 4, set: setClientBodyTempPath},
 		"lua_code_cache":          {ctx: ctxHSLI, min: flagArgs, max: flagArgs, set: setLuaCodeCache},
+		"root":                    {ctx: ctxHSLI, min: 1, max: 1, set: setRoot},
+		"index":                   {ctx: ctxHSL, min: 1, max: argsAny, set: setIndex},
+		"absolute_redirect":       {ctx: ctxHSL, min: flagArgs, max: flagArgs, set: setFlag(func(s *Settings) *bool { return &s.AbsoluteRedirect })},
+		"lua_use_default_type":    {ctx: ctxHSLI, min: flagArgs, max: flagArgs, set: setFlag(func(s *Settings) *bool { return &s.LuaUseDefaultType })},
+		"lua_http10_buffering":    {ctx: ctxHSLI, min: flagArgs, max: flagArgs, set: setFlag(func(s *Settings) *bool { return &s.LuaHTTP10Buffering })},
+		"lua_transform_underscores_in_response_headers": {ctx: ctxHSLI, min: flagArgs, max: flagArgs,
+			set: setFlag(func(s *Settings) *bool { return &s.LuaTransformUnderscores })},
 
 		// http, per server
 		"client_header_buffer_size":   {ctx: ctxHTTP | ctxServer, min: 1, max: 1, set: setClientHeaderBufferSize},
@@ -108,6 +115,13 @@ func init() {
 		"content_by_lua_file":      {ctx: ctxLocation | ctxIf, min: 1, max: 1, set: setLuaHandler},
 		"log_by_lua_block":         {ctx: ctxHSLI, block: true, set: setLuaHandler},
 		"log_by_lua_file":          {ctx: ctxHSLI, min: 1, max: 1, set: setLuaHandler},
+		// the older inline-string forms: the Lua code is the argument
+		"init_by_lua":        {ctx: ctxHTTP, min: 1, max: 1, set: setLuaHandler},
+		"init_worker_by_lua": {ctx: ctxHTTP, min: 1, max: 1, set: setLuaHandler},
+		"rewrite_by_lua":     {ctx: ctxHSLI, min: 1, max: 1, set: setLuaHandler},
+		"access_by_lua":      {ctx: ctxHSLI, min: 1, max: 1, set: setLuaHandler},
+		"content_by_lua":     {ctx: ctxLocation | ctxIf, min: 1, max: 1, set: setLuaHandler},
+		"log_by_lua":         {ctx: ctxHSLI, min: 1, max: 1, set: setLuaHandler},
 	}
 }
 

@@ -19,6 +19,13 @@ func (b *builder) finishHTTP() error {
 		LuaCodeCache:         true,
 		AccessLogs:           []AccessLog{{Path: b.resolve("logs/access.log"), Format: "combined"}},
 		ErrorLogs:            b.cfg.Main.ErrorLogs,
+		Root:                 b.resolve("html"),
+		Index:                []string{"index.html"},
+		AbsoluteRedirect:     true,
+		LuaUseDefaultType:    true,
+		LuaHTTP10Buffering:   true,
+
+		LuaTransformUnderscores: true,
 	}
 	mergeSettings(&h.Settings, &defaults)
 	mergeServerSettings(&h.ServerSettings, &ServerSettings{
@@ -96,6 +103,24 @@ func mergeSettings(c, p *Settings) {
 	}
 	if inherit("log_by_lua") {
 		c.Log = p.Log
+	}
+	if inherit("root") {
+		c.Root = p.Root
+	}
+	if inherit("index") {
+		c.Index = p.Index
+	}
+	if inherit("absolute_redirect") {
+		c.AbsoluteRedirect = p.AbsoluteRedirect
+	}
+	if inherit("lua_use_default_type") {
+		c.LuaUseDefaultType = p.LuaUseDefaultType
+	}
+	if inherit("lua_http10_buffering") {
+		c.LuaHTTP10Buffering = p.LuaHTTP10Buffering
+	}
+	if inherit("lua_transform_underscores_in_response_headers") {
+		c.LuaTransformUnderscores = p.LuaTransformUnderscores
 	}
 }
 

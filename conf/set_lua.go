@@ -35,8 +35,10 @@ func ChunkName(tag, file, confPrefix string, line int) string {
 	return "=" + tag + "(" + pre + name + ":" + lineStr + ")"
 }
 
-// setLuaHandler stores a *_by_lua_block or *_by_lua_file handler in its
-// phase slot. A second handler for the same slot at the same level is a
+// setLuaHandler stores a *_by_lua_block, *_by_lua_file or *_by_lua
+// (inline string) handler in its phase slot. The inline form's chunk is
+// named after the line of its terminating ";", as lua-nginx-module names
+// it from the parser's position when the directive is applied. A second handler for the same slot at the same level is a
 // duplicate, as in lua-nginx-module.
 func setLuaHandler(b *builder, d *Directive) error {
 	tag, isFile := strings.CutSuffix(d.Name, "_file")
@@ -52,6 +54,9 @@ func setLuaHandler(b *builder, d *Directive) error {
 			code.Source = b.resolve(path)
 			code.ChunkName = "@" + code.Source
 		}
+	} else if d.Lua == nil {
+		code.Source, code.Line = d.Args[0].Value, d.termLine
+		code.ChunkName = ChunkName(tag, d.File, b.cfg.ConfPrefix, code.Line)
 	} else {
 		code.Source, code.Line = d.Lua.Source, d.Lua.Line
 		code.ChunkName = ChunkName(tag, d.File, b.cfg.ConfPrefix, code.Line)

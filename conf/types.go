@@ -112,6 +112,14 @@ type Settings struct {
 	Rewrite              *LuaCode      // rewrite_by_lua*; nil when none
 	Access               *LuaCode      // access_by_lua*; nil when none
 	Log                  *LuaCode      // log_by_lua*; nil when none
+	Root                 string        // root, resolved against Config.Prefix; default html
+	Index                []string      // index file names; default index.html
+	AbsoluteRedirect     bool          // absolute_redirect; default on
+	LuaUseDefaultType    bool          // lua_use_default_type; default on
+	LuaHTTP10Buffering   bool          // lua_http10_buffering; default on
+	// LuaTransformUnderscores is lua_transform_underscores_in_response_headers
+	// (default on): ngx.header.a_b sets "a-b".
+	LuaTransformUnderscores bool
 
 	set setMask // directives given at this level
 }

@@ -34,7 +34,7 @@ var knownDirectives = map[string]struct{}{}
 
 func init() {
 	for _, n := range strings.Fields(`
-		absolute_redirect accept_filter add_after_body add_before_body add_header
+		accept_filter add_after_body add_before_body add_header
 		add_trailer addition_types aio aio_write alias allow ancient_browser
 		autoindex autoindex_exact_size autoindex_format autoindex_localtime
 		break charset charset_map charset_types chunked_transfer_encoding
@@ -43,7 +43,7 @@ func init() {
 		 deny directio directio_alignment disable_symlinks empty_gif
 		error_page etag events_debug expires fastcgi_pass flv geo geoip_city
 		geoip_country gunzip gzip hash health_check http2 http2_max_concurrent_streams
-		http3 if if_modified_since ignore_invalid_headers image_filter index
+		http3 if if_modified_since ignore_invalid_headers image_filter
 		 ip_hash keepalive keepalive_time 
 		 least_conn limit_except limit_rate
 		limit_rate_after lingering_close lingering_time lingering_timeout
@@ -54,7 +54,7 @@ func init() {
 		output_buffers pcre_jit port_in_redirect postpone_output random
 		random_index read_ahead real_ip_header real_ip_recursive recursive_error_pages
 		request_pool_size reset_timedout_connection resolver resolver_timeout
-		 rewrite rewrite_log root satisfy secure_link secure_link_md5
+		 rewrite rewrite_log satisfy secure_link secure_link_md5
 		secure_link_secret send_lowat sendfile sendfile_max_chunk server_name_in_redirect
 		server_names_hash_bucket_size server_names_hash_max_size server_tokens
 		slice split_clients   status_zone stub_status
@@ -73,10 +73,10 @@ func init() {
 		echo echo_location echo_location_async echo_sleep echo_duplicate
 		echo_flush echo_read_request_body echo_exec echo_subrequest echo_reset_timer
 		more_set_headers more_clear_headers more_set_input_headers more_clear_input_headers
-		set_by_lua set_by_lua_block set_by_lua_file content_by_lua rewrite_by_lua
-		access_by_lua log_by_lua header_filter_by_lua header_filter_by_lua_block
+		set_by_lua set_by_lua_block set_by_lua_file
+		header_filter_by_lua header_filter_by_lua_block
 		header_filter_by_lua_file body_filter_by_lua body_filter_by_lua_block
-		body_filter_by_lua_file init_by_lua init_worker_by_lua exit_worker_by_lua
+		body_filter_by_lua_file exit_worker_by_lua
 		exit_worker_by_lua_block exit_worker_by_lua_file balancer_by_lua_block
 		balancer_by_lua_file server_rewrite_by_lua_block server_rewrite_by_lua_file
 		precontent_by_lua_block precontent_by_lua_file
@@ -84,8 +84,8 @@ func init() {
 		ssl_client_hello_by_lua_block ssl_client_hello_by_lua_file
 		ssl_session_fetch_by_lua_block ssl_session_fetch_by_lua_file
 		ssl_session_store_by_lua_block ssl_session_store_by_lua_file
-		lua_shared_dict lua_need_request_body lua_transform_underscores_in_response_headers
-		lua_check_client_abort lua_http10_buffering lua_use_default_type
+		lua_shared_dict lua_need_request_body
+		lua_check_client_abort
 		lua_max_pending_timers lua_max_running_timers lua_regex_cache_max_entries
 		lua_regex_match_limit lua_thread_cache_max_entries lua_sa_restart
 		lua_capture_error_log lua_malloc_trim lua_worker_thread_vm_pool_size

@@ -97,6 +97,11 @@ func (s *session) start(c *loop.Conn, lst *listener) {
 	s.c, s.lst, s.id = c, lst, connSeq.Add(1)
 	s.state, s.requests, s.gotBytes, s.paused, s.flushWait = stHead, 0, false, false, false
 	s.addrDone = false
+	// A reused session starts clean: a response or request body left by a
+	// connection that closed mid-request must not reach this one.
+	s.hbuf, s.body, s.reqBody = s.hbuf[:0], s.body[:0], s.reqBody[:0]
+	s.bodyN, s.left, s.chunked = 0, 0, false
+	s.chunk.Reset()
 	if s.p == nil || s.p.Limits() != lst.lim.withDefaults() {
 		s.p = NewParser(lst.lim)
 	} else {

@@ -42,9 +42,7 @@ func (t *Txn) run() {
 			}
 		case stepContent:
 			if t.loc.Content == nil {
-				// No static files in luring: nginx answers 404 for the
-				// missing file.
-				t.special(404)
+				t.serveStatic()
 				return
 			}
 			t.runLua(PhaseContent, t.loc.Content)
@@ -148,7 +146,7 @@ func (t *Txn) doReturn(r *conf.Return) {
 		t.addHeader("Location", text)
 		t.special(code)
 	case code < 400 || r.HasText:
-		t.status = code
+		t.status, t.fixedLen = code, true
 		if text != "" {
 			_ = t.WriteString(text)
 		}
@@ -268,7 +266,7 @@ func (t *Txn) special(code int) {
 		t.finishResponse()
 		return
 	}
-	t.status = code
+	t.status, t.fixedLen = code, true
 	if noKeepalive(code) {
 		t.linger = true
 	}

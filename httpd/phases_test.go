@@ -33,6 +33,7 @@ server {
     location = /exit444 { content_by_lua_block { exit444 } }
     location = /fail { content_by_lua_block { fail } }
     location = /failafter { content_by_lua_block { failafter } }
+    location = /failbuffered { content_by_lua_block { failbuffered } }
     location = /stream { content_by_lua_block { stream } }
     location = /deny { access_by_lua_block { deny } content_by_lua_block { hello } }
     location = /headers { content_by_lua_block { headers } }
@@ -97,6 +98,10 @@ func phasesRunner(logged chan string) *fakeRunner {
 		"failafter": func(x Exchange, p Phase) PhaseResult {
 			_ = x.WriteString("a")
 			x.Flush(false, nil)
+			return PhaseResult{Outcome: Fail}
+		},
+		"failbuffered": func(x Exchange, p Phase) PhaseResult {
+			_ = x.WriteString("buffered, not flushed\n")
 			return PhaseResult{Outcome: Fail}
 		},
 		"stream": func(x Exchange, p Phase) PhaseResult {
@@ -346,4 +351,41 @@ func TestExpect100Continue(t *testing.T) {
 	assert.Equal(t, 200, r.status)
 	assert.Equal(t, "close", r.header("Connection"))
 	c.closed()
+}
+
+// A handler that fails after buffering output (headers committed, nothing
+// sent) closes its connection with no response, as ngx_lua does; the
+// buffered bytes must not reach the next connection that reuses the session.
+func TestFailedBufferedBodyDoesNotLeakIntoNextConnection(t *testing.T) {
+	ts := startServer(t, phasesConf, phasesRunner(nil))
+	for i := 0; i < 3; i++ {
+		c := ts.dial()
+		c.send("GET /failbuffered HTTP/1.1\r\nHost: localhost\r\n\r\n")
+		c.closed()
+		next := ts.dial()
+		next.send("GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n")
+		r := next.read("GET")
+		assert.Equal(t, 200, r.status)
+		assert.Equal(t, "hello, world\n", r.body)
+	}
+}
+
+// A connection accepted but silent when a graceful Shutdown begins (a
+// reload under load) still gets its first request served; an idle
+// keep-alive connection is closed at once.
+func TestGracefulShutdownServesFreshConnections(t *testing.T) {
+	ts := startServer(t, phasesConf, phasesRunner(nil))
+	idle := ts.dial()
+	idle.send("GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	idle.read("GET")
+	fresh := ts.dial()
+	require.Eventually(t, func() bool { return ts.srv.Stats().Connections == 2 }, 5*time.Second, time.Millisecond)
+	ts.on(func() { ts.srv.Shutdown(true) })
+	idle.closed()
+	fresh.send("GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	r := fresh.read("GET")
+	assert.Equal(t, "hello, world\n", r.body)
+	assert.Equal(t, "close", r.header("Connection"))
+	fresh.closed()
+	<-ts.srv.Done()
 }

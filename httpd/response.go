@@ -14,7 +14,22 @@ var (
 	ErrFinished = errors.New("httpd: response already finished")
 	// ErrClosed is returned when the client connection is gone.
 	ErrClosed = errors.New("httpd: connection closed")
+	// ErrBuffering is passed to a Flush callback when the flush did
+	// nothing because the response of an HTTP/1.0 request is buffered
+	// whole to send it with a Content-Length (see Txn.Buffering).
+	ErrBuffering = errors.New("buffering")
 )
+
+// Buffering reports whether the response body is held back until its end,
+// as ngx_lua's lua_http10_buffering does for HTTP/1.0 requests: the body
+// then goes out with a Content-Length, and flushes do nothing. It holds
+// for an HTTP/1.0 (or 0.9) request whose headers were not sent explicitly
+// nor given a Content-Length, unless the response has no body.
+func (t *Txn) Buffering() bool {
+	return t.active && !t.finished && !t.onWire && !t.headCalled && !t.fixedLen &&
+		t.clen < 0 && t.req.Version() < 1001 && !t.headerOnly && t.req.MethodID() != MethodHEAD &&
+		t.settings().LuaHTTP10Buffering
+}
 
 // maxBodyBuffer is how many body bytes are held before they are sent
 // without waiting for a flush or the end (bytes); a response larger than
@@ -54,8 +69,9 @@ func (t *Txn) ResponseHeader(name string) []string {
 }
 
 // SetResponseHeader implements Exchange. Content-Type and Content-Length
-// are kept apart, as nginx does: the first value counts, no value removes
-// it. Ignored once headers were sent.
+// are kept apart, as nginx does: of several values the last counts (ngx_lua
+// sets them one after the other), no value removes it. Ignored once headers
+// were sent.
 func (t *Txn) SetResponseHeader(name string, values []string) {
 	if t.committed {
 		return
@@ -64,13 +80,13 @@ func (t *Txn) SetResponseHeader(name string, values []string) {
 	case equalFold(name, "content-type"):
 		t.ctypeSet, t.ctype = true, ""
 		if len(values) > 0 {
-			t.ctype = values[0]
+			t.ctype = values[len(values)-1]
 		}
 		return
 	case equalFold(name, "content-length"):
 		t.clen = -1
 		if len(values) > 0 {
-			if n, ok := parseContentLength([]byte(values[0])); ok {
+			if n, ok := parseContentLength([]byte(values[len(values)-1])); ok {
 				t.clen = n
 			}
 		}
@@ -116,6 +132,7 @@ func (t *Txn) SendHeaders() error {
 		return ErrFinished
 	}
 	t.commit()
+	t.headCalled = true
 	return nil
 }
 
@@ -134,7 +151,7 @@ func (t *Txn) Write(p []byte) error {
 	}
 	s := t.s
 	s.body = append(s.body, p...)
-	if len(s.body) >= maxBodyBuffer {
+	if len(s.body) >= maxBodyBuffer && !t.Buffering() {
 		t.flushOut()
 	}
 	return nil
@@ -155,14 +172,23 @@ func (t *Txn) WriteString(p string) error {
 	}
 	s := t.s
 	s.body = append(s.body, p...)
-	if len(s.body) >= maxBodyBuffer {
+	if len(s.body) >= maxBodyBuffer && !t.Buffering() {
 		t.flushOut()
 	}
 	return nil
 }
 
-// Flush implements Exchange.
+// Flush implements Exchange. While Buffering, nothing is sent and done
+// gets ErrBuffering (ngx_lua: "lua http 1.0 buffering makes ngx.flush() a
+// no-op").
 func (t *Txn) Flush(wait bool, done func(err error)) {
+	if t.Buffering() {
+		t.commit()
+		if done != nil {
+			done(ErrBuffering)
+		}
+		return
+	}
 	if t.active && !t.finished && t.s.c != nil {
 		t.commit()
 		t.flushOut()
@@ -193,12 +219,10 @@ func (t *Txn) EOF() error {
 	}
 	if !t.onWire {
 		t.writeHead(true)
-		t.writeBody(s.body)
-	} else {
-		t.writeBody(s.body)
-		if t.chunked {
-			t.wire("0\r\n\r\n")
-		}
+	}
+	t.writeBody(s.body)
+	if t.chunked {
+		t.wire("0\r\n\r\n")
 	}
 	s.body = s.body[:0]
 	return nil
@@ -221,8 +245,13 @@ func (t *Txn) commit() {
 		t.headerOnly = true
 		t.ctype, t.clen = "", -1
 	default:
-		if !t.ctypeSet {
+		if !t.ctypeSet && (t.fixedLen || t.settings().LuaUseDefaultType) {
 			t.ctype = t.settings().DefaultType
+		}
+		if t.status == 200 && t.notModified() {
+			t.status, t.headerOnly = 304, true
+			t.ctype, t.clen = "", -1
+			t.dropHeader("accept-ranges")
 		}
 	}
 	if t.req.MethodID() == MethodHEAD {
@@ -297,7 +326,10 @@ func (t *Txn) writeHead(final bool) {
 	s := t.s
 	if t.clen < 0 && !t.headerOnlyStatus() {
 		switch {
-		case final:
+		case final && (t.fixedLen || t.req.Version() < 1001 && !t.headCalled && t.settings().LuaHTTP10Buffering && !t.headerOnly):
+			// A body the engine made whole (error pages, return, files),
+			// or an HTTP/1.0 response buffered whole. Output of a Lua
+			// handler otherwise has no length, as in ngx_lua.
 			t.clen = int64(len(s.body)) + t.hidden
 		case t.headerOnly:
 		case t.req.Version() >= 1001:
@@ -310,7 +342,14 @@ func (t *Txn) writeHead(final bool) {
 		return // HTTP/0.9: body only
 	}
 	clk := s.srv.now()
-	b := AppendStatusLine(s.hbuf[:0], ResponseStatus(t.status))
+	var b []byte
+	if t.status == 101 {
+		// nginx has no reason phrase for 1xx; ngx_lua's ngx.status sets
+		// this status line for 101.
+		b = append(s.hbuf[:0], "HTTP/1.1 101 Switching Protocols\r\n"...)
+	} else {
+		b = AppendStatusLine(s.hbuf[:0], ResponseStatus(t.status))
+	}
 	if !t.hasHeader("server") {
 		b = append(b, "Server: "...)
 		b = append(b, s.srv.token...)
@@ -331,6 +370,11 @@ func (t *Txn) writeHead(final bool) {
 		b = strconv.AppendInt(b, t.clen, 10)
 		b = append(b, "\r\n"...)
 	}
+	if t.lastMod != "" {
+		b = append(b, "Last-Modified: "...)
+		b = append(b, t.lastMod...)
+		b = append(b, "\r\n"...)
+	}
 	for _, h := range t.hdrs {
 		if equalFold(h.Name, "location") {
 			b = appendHeader(b, h)
@@ -339,7 +383,11 @@ func (t *Txn) writeHead(final bool) {
 	if t.chunked {
 		b = append(b, "Transfer-Encoding: chunked\r\n"...)
 	}
-	if t.keepalive {
+	if t.status == 101 {
+		// nginx's header filter: a protocol switch; no HTTP request follows.
+		t.keepalive = false
+		b = append(b, "Connection: upgrade\r\n"...)
+	} else if t.keepalive {
 		b = append(b, "Connection: keep-alive\r\n"...)
 		if ka := t.settings().KeepaliveHeader; ka > 0 {
 			b = append(b, "Keep-Alive: timeout="...)
@@ -384,4 +432,16 @@ func appendHeader(b []byte, h Header) []byte {
 	b = append(b, ": "...)
 	b = append(b, h.Value...)
 	return append(b, "\r\n"...)
+}
+
+// dropHeader removes every response header named lname (lower case).
+func (t *Txn) dropHeader(lname string) {
+	kept := t.hdrs[:0]
+	for _, h := range t.hdrs {
+		if len(h.Name) != len(lname) || !equalFold(h.Name, lname) {
+			kept = append(kept, h)
+		}
+	}
+	clear(t.hdrs[len(kept):])
+	t.hdrs = kept
 }

@@ -2,6 +2,7 @@ package httpd
 
 import (
 	"errors"
+	"golang.org/x/sys/unix"
 	"net"
 	"strconv"
 	"sync/atomic"
@@ -49,6 +50,11 @@ type ServerOptions struct {
 	// tests (nginx's syntax refuses port 0). Requests still select servers
 	// by the key.
 	Bind map[string]string
+	// Inherit maps listen keys to already listening sockets to adopt
+	// instead of opening new ones (a reload hands the old generation's
+	// sockets over, so connections queued on them are not reset). Listen
+	// deletes the keys it adopts; the caller closes what is left.
+	Inherit map[string]int
 }
 
 // Stats are a server's counters, for the status page.
@@ -62,15 +68,17 @@ type Stats struct {
 // Server serves HTTP/1.1 for one loop. Make one per worker loop with
 // NewServer; every method except Stats is for the loop's thread only.
 type Server struct {
-	l      *loop.Loop
-	cfg    *conf.Config
-	http   *conf.HTTP
-	runner LuaRunner
-	elog   *ErrorLog
-	worker int
-	token  string
-	pages  *ErrorPages
-	bind   map[string]string
+	l       *loop.Loop
+	cfg     *conf.Config
+	http    *conf.HTTP
+	runner  LuaRunner
+	elog    *ErrorLog
+	worker  int
+	token   string
+	pages   *ErrorPages
+	bind    map[string]string
+	inherit map[string]int // ServerOptions.Inherit; adopted keys are deleted
+	closing int            // listeners closed whose accept has not ended yet
 
 	listeners []*listener
 	sessions  sessionList                  // open connections
@@ -81,6 +89,7 @@ type Server struct {
 	clk       *clock
 
 	stopping bool // Shutdown was called
+	graceful bool // ... with graceful: connections still get their request served
 	done     chan struct{}
 	onDone   []func()
 
@@ -110,7 +119,7 @@ func NewServer(l *loop.Loop, o ServerOptions) (*Server, error) {
 	}
 	s := &Server{
 		l: l, cfg: o.Config, http: o.Config.HTTP, runner: o.Runner, elog: o.ErrorLog,
-		worker: o.WorkerID, token: token, pages: NewErrorPages(token), bind: o.Bind,
+		worker: o.WorkerID, token: token, pages: NewErrorPages(token), bind: o.Bind, inherit: o.Inherit,
 		done: make(chan struct{}), clk: newClock(),
 	}
 	s.vars = declaredVars(s.http)
@@ -177,7 +186,15 @@ func (s *Server) Listen() error {
 			opts.SendBuf = int(sock.SndBuf)
 		}
 		lst := lst
-		ln, err := s.l.ListenWith(network, addr, opts, func(c *loop.Conn) { s.accept(lst, c) })
+		onConn := func(c *loop.Conn) { s.accept(lst, c) }
+		var ln *loop.Listener
+		var err error
+		if fd, ok := s.inherit[lst.key]; ok {
+			delete(s.inherit, lst.key)
+			ln, err = s.l.AdoptListener(fd, onConn)
+		} else {
+			ln, err = s.l.ListenWith(network, addr, opts, onConn)
+		}
 		if err != nil {
 			s.closeListeners()
 			return err
@@ -185,6 +202,27 @@ func (s *Server) Listen() error {
 		lst.ln = ln
 	}
 	return nil
+}
+
+// DupListeners returns a duplicate descriptor of every listening socket,
+// by listen key, for the next generation's ServerOptions.Inherit. The
+// caller owns them. Loop thread only.
+func (s *Server) DupListeners() (map[string]int, error) {
+	m := make(map[string]int, len(s.listeners))
+	for _, lst := range s.listeners {
+		if lst.ln == nil {
+			continue
+		}
+		fd, err := lst.ln.Dup()
+		if err != nil {
+			for _, fd := range m {
+				unix.Close(fd)
+			}
+			return nil, err
+		}
+		m[lst.key] = fd
+	}
+	return m, nil
 }
 
 // Addrs returns the bound address of every listening socket, by listen key.
@@ -201,8 +239,13 @@ func (s *Server) Addrs() map[string]net.Addr {
 func (s *Server) closeListeners() {
 	for _, lst := range s.listeners {
 		if lst.ln != nil {
-			lst.ln.Close()
+			ln := lst.ln
 			lst.ln = nil
+			s.closing++
+			ln.Close()
+			// Done waits for this: an accept that completes while the
+			// cancel is in flight still delivers a connection to serve.
+			ln.OnClosed(func() { s.closing--; s.maybeDone() })
 		}
 	}
 }
@@ -212,7 +255,7 @@ func (s *Server) closeListeners() {
 // Otherwise every connection closes at once (pending Lua handlers are
 // aborted). Done is closed once no connection is left.
 func (s *Server) Shutdown(graceful bool) {
-	s.stopping = true
+	s.stopping, s.graceful = true, graceful
 	s.closeListeners()
 	s.sessions.each(func(ss *session) {
 		if !graceful {
@@ -220,7 +263,7 @@ func (s *Server) Shutdown(graceful bool) {
 			return
 		}
 		if ss.state == stHead && !ss.gotBytes {
-			ss.close()
+			ss.drainIdle()
 		}
 	})
 	s.maybeDone()
@@ -233,7 +276,7 @@ func (s *Server) Done() <-chan struct{} { return s.done }
 func (s *Server) OnDone(fn func()) { s.onDone = append(s.onDone, fn) }
 
 func (s *Server) maybeDone() {
-	if !s.stopping || s.sessions.n > 0 {
+	if !s.stopping || s.sessions.n > 0 || s.closing > 0 {
 		return
 	}
 	select {
@@ -265,7 +308,7 @@ func (s *Server) logf(level conf.LogLevel, conn uint64, format string, args ...a
 }
 
 func (s *Server) accept(lst *listener, c *loop.Conn) {
-	if s.stopping {
+	if s.stopping && !s.graceful {
 		c.CloseNow(nil)
 		return
 	}
@@ -281,6 +324,29 @@ func (s *Server) accept(lst *listener, c *loop.Conn) {
 	s.nconns.Add(1)
 	s.accepted.Add(1)
 	ss.start(c, lst)
+	if s.stopping {
+		// Accepted after a graceful Shutdown began (the accept was in
+		// flight): serve its first request too, within the grace.
+		ss.drainIdle()
+	}
+}
+
+// freshGrace is how long a graceful Shutdown waits for the first request
+// of a connection that was accepted but has sent nothing yet: its request
+// is most likely on the wire, and dropping it would fail a client that did
+// nothing wrong (a reload under load). Bounded by client_header_timeout.
+const freshGrace = time.Second
+
+// drainIdle handles a connection waiting for a request when a graceful
+// Shutdown begins: an idle keep-alive connection closes now, as nginx's
+// do; a fresh one gets freshGrace to send its first request, which is then
+// served with "Connection: close".
+func (ss *session) drainIdle() {
+	if ss.requests > 0 {
+		ss.close()
+		return
+	}
+	ss.timer.Reset(min(freshGrace, ss.lst.def.ClientHeaderTimeout))
 }
 
 // release takes back a closed session.

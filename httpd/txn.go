@@ -53,8 +53,11 @@ type Txn struct {
 	committed  bool // status and headers are fixed (nginx: header_sent)
 	onWire     bool // the head was written to the Conn
 	chunked    bool
-	finished   bool // the body was ended
-	headerOnly bool // HEAD, 204, 304: no body on the wire
+	finished   bool   // the body was ended
+	headerOnly bool   // HEAD, 204, 304: no body on the wire
+	fixedLen   bool   // the engine made the body (error page, return, file): it has a Content-Length
+	headCalled bool   // SendHeaders was called: the head is fixed as is, no HTTP/1.0 buffering
+	lastMod    string // Last-Modified of a file (nginx's last_modified_time), printed after Content-Length
 	keepalive  bool
 	linger     bool // close with a lingering close after the response
 	hidden     int64
@@ -66,6 +69,7 @@ type Txn struct {
 	valSet    []bool
 	args      string
 	argsSet   bool
+	argsNil   bool // $args was set to nil (not found until set again)
 	bodyState uint8
 	bodyCb    func(body []byte, err error)
 	expectOK  bool // "100 Continue" was sent

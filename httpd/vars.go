@@ -77,7 +77,7 @@ func (t *Txn) Var(name string) (string, bool) {
 	case "request_uri":
 		return t.RequestURI(), true
 	case "args", "query_string":
-		return t.Args(), true
+		return t.Args(), t.argsFound()
 	case "request_method":
 		return t.Method(), true
 	case "request":
@@ -106,6 +106,9 @@ func (t *Txn) appendVar(dst []byte, name string) ([]byte, bool) {
 	case "request_uri":
 		return append(dst, r.RequestURI(b)...), true
 	case "args", "query_string":
+		if !t.argsFound() {
+			return dst, false
+		}
 		return append(dst, t.argsBytes()...), true
 	case "is_args":
 		if len(t.argsBytes()) > 0 {
@@ -202,11 +205,7 @@ func (t *Txn) appendVar(dst []byte, name string) ([]byte, bool) {
 	case strings.HasPrefix(name, "cookie_"):
 		return appendFound(dst, t.cookie(name[7:]))
 	case strings.HasPrefix(name, "sent_http_"):
-		vs := t.ResponseHeaderUnderscored(name[10:])
-		if vs == "" && !t.hasResponseHeader(name[10:]) {
-			return dst, false
-		}
-		return append(dst, vs...), true
+		return t.appendSentHeader(dst, name[10:])
 	case len(name) == 1 && name[0] >= '0' && name[0] <= '9':
 		c, ok := t.Capture(int(name[0] - '0'))
 		return append(dst, c...), ok
@@ -288,15 +287,6 @@ func (t *Txn) ResponseHeaderUnderscored(name string) string {
 	return ""
 }
 
-func (t *Txn) hasResponseHeader(name string) bool {
-	for _, h := range t.hdrs {
-		if underscoreEqual(h.Name, name) {
-			return true
-		}
-	}
-	return false
-}
-
 // findArg returns the raw value of the first argument named name (case-
 // insensitive, as nginx's ngx_http_arg), nil when absent.
 func findArg(args []byte, name string) []byte {
@@ -358,7 +348,7 @@ func (t *Txn) Capture(n int) (string, bool) {
 // not found for writing.
 func (t *Txn) SetVar(name, value string, unset bool) error {
 	if name == "args" {
-		t.args, t.argsSet = value, true
+		t.args, t.argsSet, t.argsNil = value, true, unset
 		return nil
 	}
 	if name == "limit_rate" {
@@ -388,4 +378,40 @@ func (s *Server) returnParts(r *conf.Return) []conf.Part {
 	}
 	s.rets[r] = p
 	return p
+}
+
+// appendSentHeader appends $sent_http_NAME: the response header's value,
+// several lines of it joined with ", " as nginx 1.23+ does.
+func (t *Txn) appendSentHeader(dst []byte, name string) ([]byte, bool) {
+	switch name {
+	case "content_type", "content_length":
+		vs := t.ResponseHeaderUnderscored(name)
+		return append(dst, vs...), vs != ""
+	case "last_modified":
+		if t.lastMod != "" {
+			return append(dst, t.lastMod...), true
+		}
+	}
+	found := false
+	for _, h := range t.hdrs {
+		if underscoreEqual(h.Name, name) {
+			if found {
+				dst = append(dst, ", "...)
+			}
+			dst = append(dst, h.Value...)
+			found = true
+		}
+	}
+	return dst, found
+}
+
+// argsFound reports whether $args is found, as nginx's
+// ngx_http_variable_request with a NULL r->args.data: not when the target
+// has no query (the reference answers nil for "GET /t?" too), nor once
+// set to nil; an empty string assigned is found.
+func (t *Txn) argsFound() bool {
+	if t.argsSet {
+		return !t.argsNil
+	}
+	return len(t.req.Args(t.buf)) > 0
 }
