@@ -52,7 +52,7 @@ func Run(cfg *conf.Config, o RunOptions) error {
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP, syscall.SIGUSR1)
 	defer signal.Stop(sigs)
 
-	cur, err := startGeneration(cfg, o)
+	cur, err := startGeneration(cfg, o, nil)
 	if err != nil {
 		return err
 	}
@@ -159,7 +159,15 @@ func (r *runner) reload() (*generation, error) {
 	if err := TestConfig(cfg); err != nil {
 		return nil, err
 	}
-	return startGeneration(cfg, r.o)
+	// The new workers take over the listening sockets, so connections
+	// queued on them are accepted by the new generation, not reset when
+	// the old one closes its descriptors (nginx keeps its sockets across
+	// reloads the same way).
+	inherit, err := r.cur.inst.DupListeners()
+	if err != nil {
+		inherit = nil
+	}
+	return startGeneration(cfg, r.o, inherit)
 }
 
 // watchOld reports g on drained once its workers have ended (one goroutine
@@ -203,7 +211,8 @@ func (r *runner) waitOld() {
 
 // startGeneration opens cfg's error log (making log directories) and
 // starts its workers.
-func startGeneration(cfg *conf.Config, o RunOptions) (*generation, error) {
+func startGeneration(cfg *conf.Config, o RunOptions, inherit []map[string]int) (*generation, error) {
+	defer CloseInherited(inherit) // what the workers did not adopt
 	elog, err := openErrorLog(cfg.Main.ErrorLogs)
 	if err != nil {
 		return nil, err
@@ -216,7 +225,7 @@ func startGeneration(cfg *conf.Config, o RunOptions) (*generation, error) {
 		// ngx_lua's warning, without the position conf does not keep.
 		elog.Log(conf.LogAlert, 0, 0, "lua_code_cache is off; this will hurt performance")
 	}
-	inst, err := Start(cfg, elog.ErrorLog, Options{Bind: o.Bind})
+	inst, err := Start(cfg, elog.ErrorLog, Options{Bind: o.Bind, Inherit: inherit})
 	if err != nil {
 		elog.Close()
 		return nil, err

@@ -10,6 +10,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"golang.org/x/sys/unix"
 	"sync"
 
 	"github.com/luring/luring/conf"
@@ -24,6 +25,11 @@ type Options struct {
 	// Bind maps listen keys to other addresses (tests bind "127.0.0.1:0");
 	// see httpd.ServerOptions.Bind.
 	Bind map[string]string
+	// Inherit lists, per worker index, listening sockets by listen key for
+	// that worker to adopt (a reload hands over the old generation's, see
+	// Instance.DupListeners). Workers delete what they adopt; Start's
+	// caller closes the rest.
+	Inherit []map[string]int
 	// Backend forces a ring backend over `events { use ...; }`.
 	Backend ring.Backend
 }
@@ -103,7 +109,7 @@ func (w *worker) setup(l *loop.Loop, cfg *conf.Config, elog *httpd.ErrorLog, o O
 		_ = w.runner.RunInitWorker(cfg.HTTP.InitWorkerByLua)
 	}
 	w.srv, err = httpd.NewServer(l, httpd.ServerOptions{
-		Config: cfg, Runner: w.runner, ErrorLog: elog, WorkerID: w.id, Bind: o.Bind,
+		Config: cfg, Runner: w.runner, ErrorLog: elog, WorkerID: w.id, Bind: o.Bind, Inherit: o.inherit(w.id),
 	})
 	if err != nil {
 		return err
@@ -239,4 +245,46 @@ func (in *Instance) Stats() httpd.Stats {
 		st.Active += s.Active
 	}
 	return st
+}
+
+// inherit returns worker i's sockets to adopt, or nil.
+func (o Options) inherit(i int) map[string]int {
+	if i < len(o.Inherit) {
+		return o.Inherit[i]
+	}
+	return nil
+}
+
+// DupListeners duplicates every worker's listening sockets, for the next
+// generation's Options.Inherit: connections queued on them then survive
+// this generation's Quit instead of being reset. The caller owns the
+// descriptors (CloseInherited closes those not adopted).
+func (in *Instance) DupListeners() ([]map[string]int, error) {
+	out := make([]map[string]int, len(in.workers))
+	for i, w := range in.workers {
+		var fds map[string]int
+		var err error
+		done := make(chan struct{})
+		if perr := w.l.Post(func() { fds, err = w.srv.DupListeners(); close(done) }); perr != nil {
+			CloseInherited(out)
+			return nil, perr
+		}
+		<-done
+		if err != nil {
+			CloseInherited(out)
+			return nil, err
+		}
+		out[i] = fds
+	}
+	return out, nil
+}
+
+// CloseInherited closes the descriptors left in inherit.
+func CloseInherited(inherit []map[string]int) {
+	for _, m := range inherit {
+		for key, fd := range m {
+			unix.Close(fd)
+			delete(m, key)
+		}
+	}
 }

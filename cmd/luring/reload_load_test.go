@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -16,19 +15,13 @@ import (
 	"github.com/luring/luring/internal/testsrv"
 )
 
-// TestReloadUnderLoad reloads while a client keeps opening connections:
-// nginx serves every one of them (the listening sockets pass to the new
-// workers). luring drops some today, for two reasons outside server/:
-// httpd's graceful Shutdown closes connections that were accepted but
-// have not sent their first byte yet as if they were idle keep-alive
-// ones, and accepts completing after Shutdown are closed at once; and
-// each generation has its own SO_REUSEPORT sockets, so connections queued
-// on an old socket are reset when it closes. Run with
-// LURING_TEST_KNOWN_BUGS=1.
+// TestReloadUnderLoad reloads five times while a client keeps opening
+// connections: every request is served, as with nginx. It needs the new
+// workers to inherit the listening sockets (connections queued on them are
+// not reset), a graceful Shutdown that serves connections accepted but not
+// yet talking, and accepts that complete during a listener's cancel handed
+// on rather than closed.
 func TestReloadUnderLoad(t *testing.T) {
-	if os.Getenv("LURING_TEST_KNOWN_BUGS") == "" {
-		t.Skip("known bug in httpd (graceful shutdown drops fresh connections); LURING_TEST_KNOWN_BUGS=1 runs it")
-	}
 	const port = 19723
 	text := config(port, "worker_processes 2;", "", slowLocations("v1"))
 	s := testsrv.Start(t, testsrv.Options{Addr: addr(port), Conf: text})
