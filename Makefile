@@ -29,9 +29,21 @@ test-epoll:
 vet:
 	$(GO) vet $(PKGS)
 
-# Go micro-benchmarks of the main module, then the side-by-side echo
-# benchmark against gnet (bench/ is its own module: the main one does not
-# depend on gnet).
+# luring against OpenResty (nginx + lua module) side by side: installs the
+# reference with apt-get when missing, builds bin/luring, writes
+# bench/results/{results.md,results.json,*.png}. Flags: make bench BENCHFLAGS='-runs 1'.
+# The echo benchmark against gnet: cd bench && go run $(LDFLAGS) ./cmd/echobench
 bench:
-	$(GO) test $(LDFLAGS) -run '^$$' -bench . -benchmem $(PKGS)
-	cd bench && $(GO) run $(LDFLAGS) ./cmd/echobench
+	cd bench && $(GO) run ./cmd/httpbench $(BENCHFLAGS)
+
+# The main module's Go micro-benchmarks, compared with bench/baseline-micro.txt
+# by benchstat (a tool dependency of bench/go.mod). MICROFLAGS='-count 6' for
+# tighter intervals; cp bench/results/micro.txt bench/baseline-micro.txt to
+# take a new baseline.
+.PHONY: bench-micro
+bench-micro:
+	mkdir -p bench/results
+	$(GO) test $(LDFLAGS) -run '^$$' -bench . -benchmem -count 3 $(MICROFLAGS) ./httpd/ ./lvm/ ./ngx/ ./loop/ ./ring/ > bench/results/micro.txt; \
+	status=$$?; cat bench/results/micro.txt; \
+	test -f bench/baseline-micro.txt || cp bench/results/micro.txt bench/baseline-micro.txt; \
+	cd bench && $(GO) tool benchstat baseline-micro.txt results/micro.txt; exit $$status
