@@ -137,28 +137,14 @@ func (t *Txn) SendHeaders() error {
 }
 
 // Write implements Exchange.
-func (t *Txn) Write(p []byte) error {
-	if !t.active || t.finished {
-		return ErrFinished
-	}
-	if t.s.c == nil {
-		return ErrClosed
-	}
-	t.commit()
-	if t.headerOnly {
-		t.hidden += int64(len(p))
-		return nil
-	}
-	s := t.s
-	s.body = append(s.body, p...)
-	if len(s.body) >= maxBodyBuffer && !t.Buffering() {
-		t.flushOut()
-	}
-	return nil
-}
+func (t *Txn) Write(p []byte) error { return writeBody(t, p) }
 
 // WriteString implements Exchange.
-func (t *Txn) WriteString(p string) error {
+func (t *Txn) WriteString(p string) error { return writeBody(t, p) }
+
+// writeBody appends p to the response body: Write and WriteString without
+// converting one into the other.
+func writeBody[T []byte | string](t *Txn, p T) error {
 	if !t.active || t.finished {
 		return ErrFinished
 	}

@@ -148,7 +148,13 @@ func (c *Conn) ResumeRead() {
 }
 
 // Write queues p for sending. p is copied; it may be reused at once.
-func (c *Conn) Write(p []byte) (int, error) {
+func (c *Conn) Write(p []byte) (int, error) { return queueOutput(c, p) }
+
+// WriteString is Write for a string, without converting it first.
+func (c *Conn) WriteString(s string) (int, error) { return queueOutput(c, s) }
+
+// queueOutput copies p into the connection's output buffer.
+func queueOutput[T []byte | string](c *Conn, p T) (int, error) {
 	if c.closing || c.wclose {
 		return 0, ErrClosed
 	}
@@ -162,23 +168,6 @@ func (c *Conn) Write(p []byte) (int, error) {
 	c.queued += uint64(len(p))
 	c.markDirty()
 	return len(p), nil
-}
-
-// WriteString is Write for a string, without converting it first.
-func (c *Conn) WriteString(s string) (int, error) {
-	if c.closing || c.wclose {
-		return 0, ErrClosed
-	}
-	if len(s) == 0 {
-		return 0, nil
-	}
-	if c.out == nil {
-		c.out = c.l.getBuf()
-	}
-	c.out = append(c.out, s...)
-	c.queued += uint64(len(s))
-	c.markDirty()
-	return len(s), nil
 }
 
 // Flush calls fn once every byte written before it has been taken by the
