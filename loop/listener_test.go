@@ -158,12 +158,15 @@ func TestAdoptedListenerKeepsQueuedConnections(t *testing.T) {
 		return err
 	})
 	var dup int
+	closed := make(chan struct{})
 	onLoop(t, first, func() {
 		var err error
 		dup, err = old.Dup()
 		require.NoError(t, err)
 		old.Close() // the socket lives on through dup
+		old.OnClosed(func() { close(closed) })
 	})
+	<-closed // the old loop's accept has ended: it takes no more connections
 	// Connect while no loop accepts: the connection waits in the queue.
 	queued := dialT(t, addr)
 	startLoop(t, Options{}, func(l *Loop) error {
