@@ -65,25 +65,7 @@ func (rn *Runner) echo(L *lua.LState, newline bool) int {
 	}
 	buf := rn.takeBuf()
 	for i := 1; i <= L.GetTop(); i++ {
-		switch v := L.Get(i).(type) {
-		case lua.LString:
-			buf = append(buf, v...)
-		case lua.LNumber:
-			buf = appendNumber(buf, v)
-		case *lua.LNilType:
-			buf = append(buf, "nil"...)
-		case lua.LBool:
-			buf = appendBool(buf, bool(v))
-		case *lua.LTable:
-			buf = rn.appendTable(L, buf, v, i)
-		case *lua.LUserData:
-			if v != rn.null {
-				argError(L, i, fmt.Sprintf(errEchoBadArg, "userdata"))
-			}
-			buf = append(buf, "null"...)
-		default:
-			argError(L, i, fmt.Sprintf(errEchoBadArg, typeName(v)))
-		}
+		buf = rn.appendValue(L, buf, L.Get(i), i, errEchoBadArg)
 	}
 	if newline {
 		buf = append(buf, '\n')
@@ -136,26 +118,34 @@ func (rn *Runner) appendTable(L *lua.LState, buf []byte, t *lua.LTable, arg int)
 		argError(L, arg, errNonArrayTable)
 	}
 	for i := 1; i <= n; i++ {
-		switch v := t.RawGetInt(i).(type) {
-		case lua.LString:
-			buf = append(buf, v...)
-		case lua.LNumber:
-			buf = appendNumber(buf, v)
-		case *lua.LNilType:
-			buf = append(buf, "nil"...)
-		case lua.LBool:
-			buf = appendBool(buf, bool(v))
-		case *lua.LTable:
-			buf = rn.appendTable(L, buf, v, arg)
-		case *lua.LUserData:
-			if v == rn.null {
-				buf = append(buf, "null"...)
-			} else {
-				argError(L, arg, fmt.Sprintf(errBadDataType, "userdata"))
-			}
-		default:
-			argError(L, arg, fmt.Sprintf(errBadDataType, typeName(v)))
+		buf = rn.appendValue(L, buf, t.RawGetInt(i), arg, errBadDataType)
+	}
+	return buf
+}
+
+// appendValue renders one value of ngx.say/ngx.print as ngx_lua does:
+// strings as they are, numbers as LuaJIT prints them, nil, booleans,
+// ngx.null as "null", array tables flattened. Any other value raises
+// badFmt (which differs for arguments and table elements) naming arg.
+func (rn *Runner) appendValue(L *lua.LState, buf []byte, v lua.LValue, arg int, badFmt string) []byte {
+	switch v := v.(type) {
+	case lua.LString:
+		return append(buf, v...)
+	case lua.LNumber:
+		return appendNumber(buf, v)
+	case *lua.LNilType:
+		return append(buf, "nil"...)
+	case lua.LBool:
+		return appendBool(buf, bool(v))
+	case *lua.LTable:
+		return rn.appendTable(L, buf, v, arg)
+	case *lua.LUserData:
+		if v != rn.null {
+			argError(L, arg, fmt.Sprintf(badFmt, "userdata"))
 		}
+		return append(buf, "null"...)
+	default:
+		argError(L, arg, fmt.Sprintf(badFmt, typeName(v)))
 	}
 	return buf
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/luring/luring/bench/internal/harness"
 	"io"
 	"net"
 	"net/http"
@@ -212,8 +213,8 @@ func (e *Env) StartBackend() (*Proc, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	p.lines = readLines(stdout)
-	l, err := nextLine(p.lines, 10*time.Second)
+	p.lines = harness.ReadLines(stdout)
+	l, err := harness.NextLine(p.lines, 10*time.Second)
 	if err != nil {
 		p.Stop()
 		return nil, fmt.Errorf("http-backend did not announce its address: %v %s", err, p.out)
@@ -226,7 +227,7 @@ func (e *Env) StartBackend() (*Proc, error) {
 // Accepts asks the backend for the connections it has accepted so far.
 func (p *Proc) Accepts() (int, error) {
 	p.Cmd.Process.Signal(syscall.SIGUSR1)
-	l, err := nextLine(p.lines, 5*time.Second)
+	l, err := harness.NextLine(p.lines, 5*time.Second)
 	if err != nil {
 		return 0, err
 	}
