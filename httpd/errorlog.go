@@ -26,9 +26,10 @@ var levelNames = [...]string{"", "emerg", "alert", "crit", "error", "warn", "not
 // connection). Safe for concurrent use.
 //
 // Writes are not buffered: each line is one write(2) made under the lock,
-// on the caller's thread. That is the one blocking syscall the loops make
-// on purpose; error lines are rare, and nginx writes them at once too, so
-// a crash loses none.
+// on the caller's thread: error lines are rare, and nginx writes them at
+// once too, so a crash loses none. The loops' deliberate blocking file
+// I/O is this, the buffered access log (accesslog.go), static files
+// (static.go) and Lua code loading (lvm); sockets never block.
 type ErrorLog struct {
 	mu      sync.Mutex
 	targets []logTarget
