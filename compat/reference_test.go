@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/luring/luring/internal/testsrv"
 	"io"
 	"net"
 	"os"
@@ -16,7 +17,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -436,7 +436,7 @@ func startServer(t *testing.T, name, bin string, reference bool) *server {
 	cfg := fmt.Sprintf(confTemplate, modules, pkgPath, port)
 	require.NoError(t, os.WriteFile(filepath.Join(prefix, "conf", "nginx.conf"), []byte(cfg), 0o644))
 
-	out := &lockedBuffer{}
+	out := &testsrv.LockedBuffer{}
 	cmd := exec.Command(bin, "-p", prefix+"/", "-c", "conf/nginx.conf")
 	cmd.Stdout, cmd.Stderr = out, out
 	require.NoError(t, cmd.Start())
@@ -471,25 +471,6 @@ func startServer(t *testing.T, name, bin string, reference bool) *server {
 		}
 		require.True(t, time.Now().Before(deadline), "%s did not accept on %s:\n%s", name, s.addr(), out.String())
 	}
-}
-
-// lockedBuffer collects a child's output; exec copies into it from its
-// own goroutine while the test may read it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // tail returns the last n bytes of b.
@@ -539,16 +520,6 @@ func referenceInstalled() (string, bool) {
 		}
 	}
 	return bin, true
-}
-
-// buildLuring compiles ./cmd/luring into a temporary directory.
-func buildLuring(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "luring")
-	cmd := exec.Command("go", "build", "-ldflags=-checklinkname=0", "-o", bin, "../cmd/luring")
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
-	return bin
 }
 
 func loadGolden(t *testing.T) map[string]answer {
@@ -644,7 +615,7 @@ func TestReference(t *testing.T) {
 		want = loadGolden(t)
 	}
 
-	lur := startServer(t, "luring", buildLuring(t), false)
+	lur := startServer(t, "luring", testsrv.Binary(t), false)
 	got := lur.collect(t)
 
 	var report strings.Builder
@@ -675,3 +646,6 @@ func TestReference(t *testing.T) {
 	fmt.Fprintf(&report, "%d handlers: %d pass, %d fail, %d known\n", len(requests), pass, fail, known)
 	t.Log("\n" + report.String())
 }
+
+// TestMain removes the luring binary testsrv built for these tests.
+func TestMain(m *testing.M) { os.Exit(testsrv.Main(m)) }

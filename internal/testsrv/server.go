@@ -65,25 +65,27 @@ type Server struct {
 	t      testing.TB
 	opts   Options
 	cmd    *exec.Cmd
-	stderr lockedBuffer
+	stderr LockedBuffer
 	exited chan struct{}    // closed once the process is reaped
 	state  *os.ProcessState // set before exited closes
 }
 
-// lockedBuffer is a bytes.Buffer safe for the writer goroutine of exec and
-// the test reading it.
-type lockedBuffer struct {
+// LockedBuffer is a bytes.Buffer safe for the writer goroutine of exec and
+// the test reading it: give it as a child's Stdout/Stderr.
+type LockedBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *lockedBuffer) Write(p []byte) (int, error) {
+// Write appends p.
+func (b *LockedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *lockedBuffer) String() string {
+// String returns everything written so far.
+func (b *LockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
@@ -358,7 +360,7 @@ func Exec(t testing.TB, dir string, args ...string) Result {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, Binary(t), args...)
 	cmd.Dir = dir
-	var out lockedBuffer
+	var out LockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
 	var ee *exec.ExitError
