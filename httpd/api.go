@@ -72,6 +72,11 @@ type LuaRunner interface {
 	// early (client gone, timeout, server stopping): the runner cancels
 	// the handler's waits and frees its coroutines without resuming it.
 	Abort(x Exchange)
+	// Done is called once per request whose Ctx was set, after its log
+	// phase (or its abandonment): nothing calls into the runner for x
+	// again, so the runner may recycle what it keeps in Ctx. httpd then
+	// clears Ctx.
+	Done(x Exchange)
 }
 
 // Header is one request or response header field.

@@ -28,12 +28,14 @@ type fakeRunner struct {
 	mu       sync.Mutex
 	handlers map[string]handlerFunc
 	aborts   int
+	dones    int
 	runs     int
 	aborted  chan Exchange
+	done     chan any // Ctx values seen by Done
 }
 
 func newFakeRunner(h map[string]handlerFunc) *fakeRunner {
-	return &fakeRunner{handlers: h, aborted: make(chan Exchange, 16)}
+	return &fakeRunner{handlers: h, aborted: make(chan Exchange, 16), done: make(chan any, 16)}
 }
 
 func (r *fakeRunner) Run(x Exchange, phase Phase, code *conf.LuaCode) PhaseResult {
@@ -53,6 +55,16 @@ func (r *fakeRunner) Abort(x Exchange) {
 	r.aborts++
 	r.mu.Unlock()
 	r.aborted <- x
+}
+
+func (r *fakeRunner) Done(x Exchange) {
+	r.mu.Lock()
+	r.dones++
+	r.mu.Unlock()
+	select {
+	case r.done <- x.Ctx():
+	default:
+	}
 }
 
 func (r *fakeRunner) abortCount() int {

@@ -307,8 +307,20 @@ func (t *Txn) end() {
 	}
 	t.logPhase()
 	t.accessLog()
+	t.releaseCtx()
 	t.active = false
 	t.s.endRequest(t.keepalive, t.linger)
+}
+
+// releaseCtx hands the runner's per-request state back (LuaRunner.Done).
+func (t *Txn) releaseCtx() {
+	if t.ctx == nil {
+		return
+	}
+	if rn := t.s.srv.runner; rn != nil {
+		rn.Done(t)
+	}
+	t.ctx = nil
 }
 
 // closeNoResponse ends the request without (more of) a response and closes
@@ -341,6 +353,7 @@ func (t *Txn) abandon(status int) {
 	t.finished = true
 	t.logPhase()
 	t.accessLog()
+	t.releaseCtx()
 	t.active = false
 	t.s.srv.active.Add(-1)
 }

@@ -26,6 +26,8 @@ server {
         content_by_lua_block { content }
     }
     location = /wait { content_by_lua_block { never } }
+    location = /ctx { content_by_lua_block { ctx } }
+    location = /ctxwait { content_by_lua_block { ctxwait } }
     location = /echo { content_by_lua_block { echo } }
     location = /exit403 { content_by_lua_block { exit403 } }
     location = /exit201 { content_by_lua_block { exit201 } }
@@ -72,6 +74,15 @@ func phasesRunner(logged chan string) *fakeRunner {
 			return later(x, PhaseResult{})
 		},
 		"never": func(x Exchange, p Phase) PhaseResult { return PhaseResult{Outcome: Pending} },
+		"ctx": func(x Exchange, p Phase) PhaseResult {
+			x.SetCtx("state of " + x.URI())
+			_ = x.WriteString("ok\n")
+			return PhaseResult{}
+		},
+		"ctxwait": func(x Exchange, p Phase) PhaseResult {
+			x.SetCtx("state of " + x.URI())
+			return PhaseResult{Outcome: Pending}
+		},
 		"echo": func(x Exchange, p Phase) PhaseResult {
 			x.(*Txn).ReadBody(func(body []byte, err error) {
 				if err != nil {
@@ -227,6 +238,41 @@ func TestAbortOnClientDisconnect(t *testing.T) {
 	require.Eventually(t, func() bool { return ts.srv.Stats().Connections == 0 }, 5*time.Second, time.Millisecond)
 	assert.Equal(t, 3, runner.abortCount())
 	assert.EqualValues(t, 0, ts.srv.Stats().Active)
+}
+
+// TestDoneReleasesCtx: the runner gets its per-request state back once per
+// request that set it, when the request is over (served, or abandoned
+// by a client gone mid-handler), and the next request starts without it.
+func TestDoneReleasesCtx(t *testing.T) {
+	runner := phasesRunner(nil)
+	ts := startServer(t, phasesConf, runner)
+	c := ts.dial()
+	c.send("GET /ctx HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	assert.Equal(t, "ok\n", c.read("GET").body)
+	assert.Equal(t, "state of /ctx", doneCtx(t, runner))
+	c.send("GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	assert.Equal(t, "hello, world\n", c.read("GET").body)
+
+	w := ts.dial()
+	w.send("GET /ctxwait HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	w.c.Close()
+	<-runner.aborted
+	assert.Equal(t, "state of /ctxwait", doneCtx(t, runner))
+	require.Eventually(t, func() bool { return ts.srv.Stats().Connections == 1 }, 5*time.Second, time.Millisecond)
+	runner.mu.Lock()
+	defer runner.mu.Unlock()
+	assert.Equal(t, 2, runner.dones, "/hello set no state: no Done")
+}
+
+// doneCtx is the Ctx value of the runner's next Done call.
+func doneCtx(t *testing.T, r *fakeRunner) any {
+	select {
+	case v := <-r.done:
+		return v
+	case <-time.After(5 * time.Second):
+		t.Fatal("Done not called")
+		return nil
+	}
 }
 
 func TestShutdownAbortsPending(t *testing.T) {

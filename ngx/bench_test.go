@@ -7,8 +7,9 @@ import (
 )
 
 // BenchmarkRunSay measures one content handler run: ngx.say("hello, world")
-// compiled once, each iteration a new request on a reused fake exchange
-// (new per-request state, pooled coroutine). It runs on the loop's thread.
+// compiled once, each iteration a new request on a reused fake exchange,
+// ended with Done as httpd ends it (pooled request state and coroutine).
+// It runs on the loop's thread.
 func BenchmarkRunSay(b *testing.B) {
 	h := newHarness(b, nil)
 	code := inline("content_by_lua", `ngx.say("hello, world")`)
@@ -20,11 +21,13 @@ func BenchmarkRunSay(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for range b.N {
-			x.ctx, x.sent, x.status = nil, false, 0
+			x.sent, x.status = false, 0
 			x.body.Reset()
 			if res := h.rn.Run(x, httpd.PhaseContent, code); res.Outcome != httpd.Next {
 				b.Fatalf("run: %+v", res)
 			}
+			h.rn.Done(x)
+			x.ctx = nil
 		}
 		b.StopTimer()
 	})

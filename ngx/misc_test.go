@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/luring/luring/conf"
 	"github.com/luring/luring/httpd"
@@ -176,4 +177,42 @@ func TestNewRunnerTwice(t *testing.T) {
 	assert.ErrorIs(t, err, ErrInstalled)
 	_, err = NewRunner(Options{})
 	assert.ErrorIs(t, err, ErrNoVM)
+}
+
+// TestRequestStateRecycled: Done returns a request's state to the pool, the
+// next request gets it back clean (no ngx.ctx, no exit), and a resume the
+// old request left posted cannot wake the new one early.
+func TestRequestStateRecycled(t *testing.T) {
+	h := newHarness(t, nil)
+	first, second := newFakeX(h.l), newFakeX(h.l)
+	var old *request
+	h.onLoop(func() {
+		// A top-level yield posts its resume to the next loop turn.
+		res := h.rn.Run(first, httpd.PhaseContent, inline("content_by_lua", `ngx.ctx.mark = "old" coroutine.yield() ngx.say("old resumed")`))
+		require.Equal(t, httpd.Pending, res.Outcome)
+		old = first.ctx.(*request)
+		// The client went away: httpd aborts, then ends the request.
+		h.rn.Abort(first)
+		h.rn.Done(first)
+		first.ctx = nil
+		// Before that turn comes, the next request starts on the same state.
+		res = h.rn.Run(second, httpd.PhaseContent, inline("content_by_lua", `
+			ngx.say(ngx.ctx.mark)
+			local t = ngx.now()
+			ngx.sleep(0.05)
+			ngx.update_time()
+			ngx.say(ngx.now() - t >= 0.04)`))
+		require.Equal(t, httpd.Pending, res.Outcome)
+		assert.Same(t, old, second.ctx, "the pooled state is reused")
+	})
+	select {
+	case res := <-second.results:
+		assert.Equal(t, httpd.PhaseResult{Outcome: httpd.Next}, res)
+	case <-time.After(5 * time.Second):
+		t.Fatal("second request never finished")
+	}
+	h.onLoop(func() {
+		assert.Equal(t, "nil\ntrue\n", second.body.String(), "slept its whole time")
+		assert.Empty(t, first.body.String(), "the aborted request never resumed")
+	})
 }

@@ -89,10 +89,12 @@ type coro struct {
 	obj *lua.LUserData
 }
 
-// begin prepares rq for a new phase handler in context cx.
+// begin prepares rq for a new phase handler in context cx. The entry
+// coroutine keeps its sleep timer and its seq: a completion or a posted
+// resume armed by an earlier handler (or an earlier request, rq being
+// recycled) carries an older seq and is dropped.
 func (rq *request) begin(cx context) {
-	timer := rq.entry.timer
-	rq.entry = coro{rq: rq, timer: timer}
+	rq.entry = coro{rq: rq, timer: rq.entry.timer, seq: rq.entry.seq + 1}
 	rq.ctx = cx
 	rq.threads = rq.threads[:0]
 	rq.running = 0
@@ -100,6 +102,18 @@ func (rq *request) begin(cx context) {
 	rq.pending = false
 	rq.result = httpd.PhaseResult{}
 	rq.exited, rq.exitCode, rq.failed = false, 0, false
+}
+
+// recycle makes a finished request's state ready for another request:
+// only what outlives requests stays (the runner, the entry coroutine's
+// timer and seq, the storage of threads).
+func (rq *request) recycle() {
+	rq.killAll()
+	*rq = request{
+		rn:      rq.rn,
+		entry:   coro{rq: rq, timer: rq.entry.timer, seq: rq.entry.seq + 1, status: coDead},
+		threads: rq.threads[:0],
+	}
 }
 
 // start runs fn(args...) in c's fresh thread until it first stops, then

@@ -67,7 +67,13 @@ type Runner struct {
 	updated time.Time
 	// buf is scratch for ngx.say/print/log output; used within one call.
 	buf []byte
+	// free holds the states of finished requests for reuse (Done).
+	free []*request
 }
+
+// maxFreeRequests bounds Runner.free: enough for a burst of concurrent
+// requests, small beside the memory those requests needed anyway.
+const maxFreeRequests = 1024
 
 // NewRunner installs the ngx API into o.VM and returns the worker's Runner.
 // Call it once per VM, before any Lua code runs.
@@ -106,7 +112,7 @@ func (rn *Runner) SetExiting(v bool) { rn.exiting = v }
 func (rn *Runner) Run(x httpd.Exchange, phase httpd.Phase, code *conf.LuaCode) httpd.PhaseResult {
 	rq, _ := x.Ctx().(*request)
 	if rq == nil {
-		rq = &request{rn: rn, x: x}
+		rq = rn.newRequest(x)
 		x.SetCtx(rq)
 	}
 	fail := httpd.PhaseResult{Outcome: httpd.Fail}
@@ -139,6 +145,34 @@ func (rn *Runner) Abort(x httpd.Exchange) {
 	rq.killAll()
 	rq.active = false
 	rq.result = httpd.PhaseResult{Outcome: httpd.Fail}
+}
+
+// Done implements httpd.LuaRunner.Done: the request is over, and its state
+// goes back to the pool for the next request.
+func (rn *Runner) Done(x httpd.Exchange) {
+	rq, _ := x.Ctx().(*request)
+	if rq == nil || rq.rn != rn {
+		return
+	}
+	if rq.active { // httpd aborts first; be safe
+		rn.Abort(x)
+	}
+	rq.recycle()
+	if len(rn.free) < maxFreeRequests {
+		rn.free = append(rn.free, rq)
+	}
+}
+
+// newRequest returns per-request state for x, recycled when possible.
+func (rn *Runner) newRequest(x httpd.Exchange) *request {
+	if n := len(rn.free); n > 0 {
+		rq := rn.free[n-1]
+		rn.free[n-1] = nil
+		rn.free = rn.free[:n-1]
+		rq.x = x
+		return rq
+	}
+	return &request{rn: rn, x: x}
 }
 
 // RunInit runs the configuration's init_by_lua handler, if any, on the

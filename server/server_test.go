@@ -22,6 +22,7 @@ import (
 // Ports of this package's tests (cmd/luring uses 19700-19729).
 const (
 	portStats = 19730
+	portBench = 19731
 )
 
 func TestLoadConfigBuiltinPrefix(t *testing.T) {
