@@ -180,3 +180,33 @@ func TestPostAfterLoopEndedOnItsOwnFails(t *testing.T) {
 	<-l.Done()
 	assert.ErrorIs(t, l.Post(func() {}), ErrStopped)
 }
+
+// TestBusyLoopYields: a loop kept busy reschedules itself every few ms, so
+// the runtime's sysmon never has to preempt it (after a preemption sysmon
+// polls every 20 µs again, on the loop's CPU).
+func TestBusyLoopYields(t *testing.T) {
+	l := startLoop(t, Options{}, nil)
+	var start int64
+	var before int
+	onLoop(t, l, func() { start, before = l.now, l.yields })
+	done := make(chan struct{})
+	var spin func()
+	spin = func() {
+		if l.now-start >= 60 {
+			close(done)
+			return
+		}
+		for t0 := time.Now(); time.Since(t0) < 200*time.Microsecond; {
+		}
+		assert.NoError(t, l.Post(spin))
+	}
+	require.NoError(t, l.Post(spin))
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("busy loop never ended")
+	}
+	var yields int
+	onLoop(t, l, func() { yields = l.yields - before })
+	assert.GreaterOrEqual(t, yields, 8, "60 ms of turns at one yield per %d ms", yieldEvery)
+}
