@@ -83,6 +83,7 @@ type Server struct {
 	listeners []*listener
 	sessions  sessionList                  // open connections
 	free      []*session                   // closed sessions kept for reuse
+	works     []*work                      // request states of idle or closed connections, for reuse
 	vars      map[string]int               // declared set variables → index
 	rets      map[*conf.Return][]conf.Part // compiled return texts
 	logs      *accessLogs
@@ -359,8 +360,30 @@ func (s *Server) release(ss *session) {
 	s.maybeDone()
 }
 
-// maxFreeSessions bounds the sessions kept for reuse per server.
-const maxFreeSessions = 1024
+// maxFreeSessions bounds the sessions kept for reuse per server, and
+// maxFreeWorks the request states.
+const (
+	maxFreeSessions = 1024
+	maxFreeWorks    = 1024
+)
+
+// getWork returns a request state from the pool, or a new one.
+func (s *Server) getWork() *work {
+	if n := len(s.works); n > 0 {
+		w := s.works[n-1]
+		s.works[n-1] = nil
+		s.works = s.works[:n-1]
+		return w
+	}
+	return &work{}
+}
+
+// putWork keeps a request state no connection holds for the next request.
+func (s *Server) putWork(w *work) {
+	if len(s.works) < maxFreeWorks {
+		s.works = append(s.works, w)
+	}
+}
 
 // now refreshes and returns the server's clock.
 func (s *Server) now() *clock {

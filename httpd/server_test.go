@@ -53,6 +53,39 @@ func TestKeepAliveGet(t *testing.T) {
 	assert.EqualValues(t, 3, st.Requests)
 }
 
+// TestIdleConnectionsHoldNoRequestState: between requests a keep-alive
+// connection keeps only its session; parser, Txn and buffers go back to
+// the server's pool and are shared by the connections that are busy, so
+// many idle connections cost little memory.
+func TestIdleConnectionsHoldNoRequestState(t *testing.T) {
+	ts := startServer(t, basicConf, basicRunner())
+	const n = 20
+	clients := make([]*client, n)
+	for i := range clients {
+		clients[i] = ts.dial()
+		clients[i].send("GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n")
+		require.Equal(t, "hello, world\n", clients[i].read("GET").body)
+	}
+	// A second request on each goes on from the idle state.
+	for _, c := range clients {
+		c.send("GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n")
+		require.Equal(t, "hello, world\n", c.read("GET").body)
+	}
+	sessions, holding, pooled := 0, 0, 0
+	ts.on(func() {
+		ts.srv.sessions.each(func(s *session) {
+			sessions++
+			if s.work != nil {
+				holding++
+			}
+		})
+		pooled = len(ts.srv.works)
+	})
+	assert.Equal(t, n, sessions)
+	assert.Zero(t, holding, "idle sessions holding request state")
+	assert.Equal(t, 1, pooled, "one request at a time needed one state")
+}
+
 func TestReturn(t *testing.T) {
 	ts := startServer(t, basicConf, basicRunner())
 	tests := []struct {
