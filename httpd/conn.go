@@ -62,9 +62,9 @@ type session struct {
 	flushWait bool        // a Flush callback is registered
 	sendTO    time.Duration
 
-	bodyN   int64  // request body bytes consumed from the wire
-	left    int64  // Content-Length bytes of the body not consumed yet
-	chunked bool   // the body is chunked (kept past Parser.Reset)
+	bodyN   int64 // request body bytes consumed from the wire
+	left    int64 // Content-Length bytes of the body not consumed yet
+	chunked bool  // the body is chunked (kept past Parser.Reset)
 	chunk   ChunkedDecoder
 
 	// addresses, formatted once per connection on first use
