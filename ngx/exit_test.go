@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/luring/luring/conf"
 )
 
 func TestExitStatusHeader(t *testing.T) {
@@ -68,6 +70,12 @@ func TestExitStatusHeader(t *testing.T) {
 			headers: map[string][]string{"foo": {"value%0Dfoo:bar%0Abar:foo"}}},
 		{name: "t/016-resp-header.t TEST 89: unsafe bytes in names are escaped", src: `ngx.header["foo:bar"] = "1"`,
 			headers: map[string][]string{"foo%3Abar": {"1"}}},
+		{name: "t/016-resp-header.t TEST 44: no transform underscores (write)", src: `ngx.header.foo_bar = "Hello" ngx.say(ngx.header.foo_bar) ngx.say(ngx.header["foo-bar"])`,
+			setup: func(x *fakeX) { x.loc = &conf.Location{Settings: conf.Settings{LuaTransformUnderscores: false}} },
+			body:  "Hello\nnil\n", headers: map[string][]string{"foo_bar": {"Hello"}, "foo-bar": nil}},
+		{name: "t/016-resp-header.t TEST 45: with transform underscores (write)", src: `ngx.header.foo_bar = "Hello" ngx.say(ngx.header.foo_bar) ngx.say(ngx.header["foo-bar"])`,
+			setup: func(x *fakeX) { x.loc = &conf.Location{Settings: conf.Settings{LuaTransformUnderscores: true}} },
+			body:  "Hello\nHello\n", headers: map[string][]string{"foo-bar": {"Hello"}}},
 		{name: "header read in log_by_lua", phase: inLog, src: `ngx.log(ngx.ERR, "ct: ", ngx.header.content_type)`,
 			setup: func(x *fakeX) { x.SetResponseHeader("Content-Type", []string{"text/plain"}); x.sent = true },
 			logs:  []string{"ct: text/plain"}},

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/luring/luring/conf"
+	"github.com/luring/luring/httpd"
 	"github.com/luring/luring/lvm"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -21,22 +22,34 @@ func (rn *Runner) injectHeader(L *lua.LState, ngx *lua.LTable) {
 	ngx.RawSetString("header", h)
 }
 
-// headerName turns a Lua key into a header name: tostring'ed, every "_"
-// made "-" (lua_transform_underscores_in_response_headers on, the
-// default), unsafe bytes escaped.
-func headerName(L *lua.LState, k lua.LValue) string {
+// headerName turns a Lua key into a header name for x: tostring'ed, every
+// "_" made "-" unless lua_transform_underscores_in_response_headers is off
+// where x runs (t/016-resp-header.t TEST 44-45), unsafe bytes escaped.
+func headerName(L *lua.LState, x httpd.Exchange, k lua.LValue) string {
 	name := lvm.ToString(L, k)
-	if strings.IndexByte(name, '_') >= 0 {
+	if strings.IndexByte(name, '_') >= 0 && transformUnderscores(x) {
 		name = strings.ReplaceAll(name, "_", "-")
 	}
 	return escapeHeader(name, true)
+}
+
+// transformUnderscores is lua_transform_underscores_in_response_headers in
+// force for x: its location's, else its server's (on by default).
+func transformUnderscores(x httpd.Exchange) bool {
+	if loc := x.Location(); loc != nil {
+		return loc.LuaTransformUnderscores
+	}
+	if srv := x.Server(); srv != nil {
+		return srv.LuaTransformUnderscores
+	}
+	return true
 }
 
 // getHeader is ngx.header.NAME: nil, a string, or an array table when the
 // header has several values.
 func (rn *Runner) getHeader(L *lua.LState) int {
 	x := enter(L, errNoRequest, 0).exchange(L)
-	vals := x.ResponseHeader(headerName(L, L.Get(2)))
+	vals := x.ResponseHeader(headerName(L, x, L.Get(2)))
 	switch len(vals) {
 	case 0:
 		L.Push(lua.LNil)
@@ -57,7 +70,8 @@ func (rn *Runner) getHeader(L *lua.LState) int {
 // After the headers went out it logs and ignores the assignment.
 func (rn *Runner) setHeader(L *lua.LState) int {
 	c := enter(L, errNoRequest, 0)
-	name := headerName(L, L.Get(2))
+	x := c.exchange(L)
+	name := headerName(L, x, L.Get(2))
 	v := L.Get(3)
 	var vals []string
 	switch t := v.(type) {
@@ -71,7 +85,6 @@ func (rn *Runner) setHeader(L *lua.LState) int {
 	default:
 		vals = []string{escapeHeader(lvm.ToString(L, v), false)}
 	}
-	x := c.exchange(L)
 	if x.HeadersSent() {
 		c.rq.logf(conf.LogError, "%s", logHeaderAfterSent)
 		return 0
