@@ -339,7 +339,9 @@ func TestLuaFileVariables(t *testing.T) {
 http { server { location / { content_by_lua_file lua/$uri.lua; } } }`))
 	require.NoError(t, err)
 	c := cfg.HTTP.Servers[0].Locations[0].Content
-	assert.Equal(t, &LuaCode{Tag: "content_by_lua", Source: "lua/$uri.lua", IsFile: true, Dynamic: true, File: "/p/nginx.conf", Line: 2}, c)
+	assert.Equal(t, &LuaCode{Tag: "content_by_lua", Source: "lua/$uri.lua", IsFile: true, Dynamic: true,
+		Parts:  []Part{{Kind: PartLiteral, Text: "lua/"}, {Kind: PartVar, Text: "uri"}, {Kind: PartLiteral, Text: ".lua"}},
+		Prefix: "/p", File: "/p/nginx.conf", Line: 2}, c)
 }
 
 func TestLogFormat(t *testing.T) {

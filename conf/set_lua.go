@@ -49,7 +49,11 @@ func setLuaHandler(b *builder, d *Directive) error {
 	if isFile {
 		path := d.Args[0].Value
 		if HasVars(path) && tag != "init_by_lua" && tag != "init_worker_by_lua" {
-			code.Source, code.Dynamic = path, true
+			parts, err := SplitVars(path)
+			if err != nil {
+				return err
+			}
+			code.Source, code.Dynamic, code.Parts, code.Prefix = path, true, parts, b.cfg.Prefix
 		} else {
 			code.Source = b.resolve(path)
 			code.ChunkName = "@" + code.Source

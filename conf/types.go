@@ -148,6 +148,8 @@ type LuaCode struct {
 	Source    string // Lua source of a block, or the file path of a *_file handler
 	IsFile    bool   // Source is a path
 	Dynamic   bool   // the path contains nginx variables, evaluated per request
+	Parts     []Part // a Dynamic path split into literals and variables
+	Prefix    string // what a relative Dynamic path is resolved against (-p)
 	ChunkName string // "=content_by_lua(nginx.conf:40)" for blocks, "@/path.lua" for files
 	File      string // configuration file of the directive
 	Line      int    // line of the block's "{" (blocks) or of the directive (files)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"syscall"
 
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
@@ -66,7 +67,7 @@ func (vm *VM) CompileFile(path, chunkName string) (*Chunk, error) {
 	}
 	src, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, &OpenError{Path: path, Err: err}
 	}
 	if chunkName == "" {
 		chunkName = path
@@ -80,6 +81,28 @@ func (vm *VM) CompileFile(path, chunkName string) (*Chunk, error) {
 	}
 	return c, nil
 }
+
+// OpenError is a Lua file that could not be read. Its message is
+// LuaJIT's ("cannot open /x.lua: No such file or directory"); errors.Is
+// sees the cause (fs.ErrNotExist for a missing file).
+type OpenError struct {
+	Path string
+	Err  error
+}
+
+func (e *OpenError) Error() string {
+	msg := e.Err.Error()
+	var errno syscall.Errno
+	if errors.As(e.Err, &errno) {
+		msg = errno.Error() // strerror's words, without Go's "open PATH: "
+	}
+	if msg != "" {
+		msg = strings.ToUpper(msg[:1]) + msg[1:] // C's strerror capitalises
+	}
+	return fmt.Sprintf("cannot open %s: %s", e.Path, msg)
+}
+
+func (e *OpenError) Unwrap() error { return e.Err }
 
 func (vm *VM) compile(src, name string) (*Chunk, error) {
 	stmts, err := parse.Parse(strings.NewReader(src), name)

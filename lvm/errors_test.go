@@ -125,6 +125,9 @@ func TestCompileFile(t *testing.T) {
 		})
 	}
 	vm, _ := newVM(t, lvm.Options{})
-	_, err := vm.CompileFile(filepath.Join(t.TempDir(), "missing.lua"), "")
+	missing := filepath.Join(t.TempDir(), "missing.lua")
+	_, err := vm.CompileFile(missing, "")
 	assert.ErrorIs(t, err, os.ErrNotExist)
+	// LuaJIT's words, as ngx_lua logs them.
+	assert.EqualError(t, err, "cannot open "+missing+": No such file or directory")
 }

@@ -67,7 +67,6 @@ const (
 	logUserAborted  = "lua user thread aborted: runtime error: %s\n%s"
 	logLoadInline   = "failed to load inlined Lua code: %s"
 	logLoadFile     = "failed to load external Lua file \"%s\": %s"
-	logDynamicPath  = "failed to load external Lua file \"%s\": dynamic paths are not supported yet"
 	logInitError    = "%s error: %s"
 	truncatedResult = "truncated" // second result of get_uri_args/get_headers over their limit
 )

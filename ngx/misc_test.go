@@ -2,6 +2,7 @@ package ngx
 
 import (
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"testing"
@@ -154,10 +155,25 @@ func TestLoadErrors(t *testing.T) {
 	require.Len(t, x.logs, 1)
 	assert.Contains(t, x.logs[0], "[error] failed to load inlined Lua code: content_by_lua(nginx.conf:40):1:")
 
+	// A missing file is ngx_lua's 404, with LuaJIT's words in the log.
 	x = newFakeX(h.l)
 	res = h.run(x, httpd.PhaseContent, &conf.LuaCode{Tag: "content_by_lua", IsFile: true, Source: "/nonexistent/x.lua", ChunkName: "@/nonexistent/x.lua"})
-	assert.Equal(t, *failed, res)
-	assert.Contains(t, x.logs[0], `failed to load external Lua file "/nonexistent/x.lua"`)
+	assert.Equal(t, *exitWith(404), res)
+	assert.Contains(t, x.logs[0], `failed to load external Lua file "/nonexistent/x.lua": cannot open /nonexistent/x.lua: No such file or directory`)
+
+	// A path with variables is evaluated for the request, relative to the prefix.
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "hello.lua"), []byte(`ngx.say("from ", ngx.var.arg_f)`), 0o644))
+	dyn := &conf.LuaCode{Tag: "content_by_lua", IsFile: true, Dynamic: true, Source: "$arg_f.lua", Prefix: dir,
+		Parts: []conf.Part{{Kind: conf.PartVar, Text: "arg_f"}, {Kind: conf.PartLiteral, Text: ".lua"}}}
+	x = newFakeX(h.l)
+	x.vars["arg_f"] = "hello"
+	assert.Equal(t, httpd.PhaseResult{Outcome: httpd.Next}, h.run(x, httpd.PhaseContent, dyn))
+	assert.Equal(t, "from hello\n", x.body.String())
+	x = newFakeX(h.l)
+	x.vars["arg_f"] = "other"
+	assert.Equal(t, *exitWith(404), h.run(x, httpd.PhaseContent, dyn))
+	assert.Contains(t, x.logs[0], `failed to load external Lua file "`+filepath.Join(dir, "other.lua")+`"`)
 }
 
 // The function tables are sorted, so the ngx table reads in order here.

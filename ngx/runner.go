@@ -1,8 +1,12 @@
 package ngx
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/luring/luring/conf"
@@ -120,8 +124,12 @@ func (rn *Runner) Run(x httpd.Exchange, phase httpd.Phase, code *conf.LuaCode) h
 		rq.logf(conf.LogError, "lua handler for the %s phase started while another one runs", phase)
 		return fail
 	}
-	chunk := rn.chunk(code, rq)
+	chunk, notFound := rn.chunk(code, rq)
 	if chunk == nil {
+		if notFound {
+			// ngx_lua answers a missing *_by_lua_file with 404.
+			return httpd.PhaseResult{Outcome: httpd.Exit, Status: 404}
+		}
 		return fail
 	}
 	rq.begin(phaseContext(phase))
@@ -209,7 +217,7 @@ func (rn *Runner) RunInitWorker(code *conf.LuaCode) error {
 		return nil
 	}
 	rq := &request{rn: rn}
-	chunk := rn.chunk(code, rq)
+	chunk, _ := rn.chunk(code, rq)
 	if chunk == nil {
 		return fmt.Errorf("ngx: %s: cannot load", tagOf(code))
 	}
@@ -238,36 +246,71 @@ func (rn *Runner) RunInitWorker(code *conf.LuaCode) error {
 }
 
 // chunk returns code compiled, logging why not (and returning nil) when it
-// does not load. Inline handlers are cached by their LuaCode; file
-// handlers are cached by lvm (per path, honouring lua_code_cache).
-func (rn *Runner) chunk(code *conf.LuaCode, rq *request) *lvm.Chunk {
+// does not load; notFound says the file does not exist. Inline handlers
+// are cached by their LuaCode; file handlers are cached by lvm (per path,
+// honouring lua_code_cache), a path with variables once evaluated for the
+// request.
+func (rn *Runner) chunk(code *conf.LuaCode, rq *request) (c *lvm.Chunk, notFound bool) {
 	if c, ok := rn.chunks[code]; ok {
-		return c
+		return c, false
 	}
+	path := code.Source
 	if code.IsFile && code.Dynamic {
-		rq.logf(conf.LogError, logDynamicPath, code.Source)
-		return nil
+		path = rq.filePath(code)
 	}
-	c, err := rn.compile(code)
+	var err error
+	if code.IsFile {
+		c, err = rn.vm.CompileFile(path, "@"+path)
+	} else {
+		c, err = rn.vm.Compile(code.Source, code.ChunkName)
+	}
 	if err != nil {
 		if code.IsFile {
-			rq.logf(conf.LogError, logLoadFile, code.Source, err)
+			rq.logf(conf.LogError, logLoadFile, path, err)
 		} else {
 			rq.logf(conf.LogError, logLoadInline, err)
 		}
-		return nil
+		return nil, errors.Is(err, fs.ErrNotExist)
 	}
 	if !code.IsFile {
 		rn.chunks[code] = c
 	}
-	return c
+	return c, false
 }
 
+// compile compiles init code (no request, so no variables in its path).
 func (rn *Runner) compile(code *conf.LuaCode) (*lvm.Chunk, error) {
 	if code.IsFile {
 		return rn.vm.CompileFile(code.Source, code.ChunkName)
 	}
 	return rn.vm.Compile(code.Source, code.ChunkName)
+}
+
+// filePath evaluates the variables of a *_by_lua_file path for the
+// request, resolving a relative result against the prefix as nginx does.
+func (rq *request) filePath(code *conf.LuaCode) string {
+	var b strings.Builder
+	for _, p := range code.Parts {
+		switch p.Kind {
+		case conf.PartLiteral:
+			b.WriteString(p.Text)
+		case conf.PartVar:
+			if rq.x != nil {
+				v, _ := rq.x.Var(strings.ToLower(p.Text))
+				b.WriteString(v)
+			}
+		case conf.PartCapture:
+			if rq.x != nil {
+				v, _ := rq.x.Capture(p.N)
+				b.WriteString(v)
+			}
+		}
+	}
+	path := b.String()
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(code.Prefix, path)
+	}
+	return path
 }
 
 // tagOf is the directive name for init errors ("init_by_lua_file").

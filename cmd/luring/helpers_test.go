@@ -37,6 +37,7 @@ const (
 	portReopen      = 19718
 	portWorkerFail  = 19719
 	portPidDir      = 19720
+	portLuaFiles    = 19724
 )
 
 // addr is the listen address of port.

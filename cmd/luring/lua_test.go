@@ -62,6 +62,42 @@ func TestCodeCacheOn(t *testing.T) {
 	assert.Equal(t, "one\n", s.Get("/f").Body)
 }
 
+// TestLuaFiles: *_by_lua_file as ngx_lua serves it: a path with variables
+// is evaluated per request (relative to the prefix), a missing file is a
+// 404 and a file that does not compile a 500, each with LuaJIT's words in
+// the error log.
+func TestLuaFiles(t *testing.T) {
+	s := testsrv.Start(t, testsrv.Options{Addr: addr(portLuaFiles),
+		Conf: config(portLuaFiles, "", "", `
+        location /missing { content_by_lua_file lua/nope.lua; }
+        location /dyn { content_by_lua_file lua/$arg_name.lua; }
+        location /syntax { content_by_lua_file lua/bad.lua; }`),
+		Files: map[string]string{
+			"lua/ok.lua":  `ngx.say("hi ", ngx.var.arg_name)`,
+			"lua/bad.lua": `ngx.say(`,
+		}})
+	res := s.Get("/dyn?name=ok")
+	assert.Equal(t, 200, res.Status, s.ErrorLog())
+	assert.Equal(t, "hi ok\n", res.Body)
+
+	for _, tt := range []struct {
+		uri, file, why string
+		status         int
+	}{
+		{"/missing", "lua/nope.lua", "No such file or directory", 404},
+		{"/dyn?name=zzz", "lua/zzz.lua", "No such file or directory", 404},
+		{"/syntax", "lua/bad.lua", "", 500},
+	} {
+		res := s.Get(tt.uri)
+		assert.Equal(t, tt.status, res.Status, tt.uri)
+		assert.Contains(t, res.Body, fmt.Sprintf("<title>%d ", tt.status), tt.uri)
+		assert.Contains(t, s.ErrorLog(), fmt.Sprintf(`failed to load external Lua file "%s/%s": `, strings.TrimSuffix(s.Prefix, "/"), tt.file), tt.uri)
+		if tt.why != "" {
+			assert.Contains(t, s.ErrorLog(), fmt.Sprintf("cannot open %s/%s: %s", strings.TrimSuffix(s.Prefix, "/"), tt.file, tt.why), tt.uri)
+		}
+	}
+}
+
 func TestInitByLua(t *testing.T) {
 	s := testsrv.Start(t, testsrv.Options{Addr: addr(portInit),
 		Conf: config(portInit, "worker_processes 2;", `
