@@ -133,7 +133,10 @@ func (vm *VM) gYield(L *lua.LState) int {
 	return -1
 }
 
-// gStatus is coroutine.status.
+// gStatus is coroutine.status, with ngx_lua's view of engine waits: a
+// coroutine waiting for an operation of its own is "running"; one that
+// resumed a coroutine still in progress is "normal". A coroutine lvm no
+// longer knows is "dead", unless the StatusOf hook says otherwise.
 func (vm *VM) gStatus(L *lua.LState) int {
 	co := L.CheckThread(1)
 	th := vm.threads[co]
@@ -145,17 +148,44 @@ func (vm *VM) gStatus(L *lua.LState) int {
 			if vm.cur == nil {
 				status = "running"
 			}
+		} else if vm.StatusOf != nil {
+			if s, ok := vm.StatusOf(L, co); ok {
+				status = s
+			}
 		}
 	case th.state == stateSuspended:
 		status = "suspended"
-	case th.state == stateActive || th.state == stateWaiting:
+	case th.state == stateActive:
 		status = "normal"
 		if visible(vm.threadOf(L)) == th {
 			status = "running"
 		}
+	case th.state == stateWaiting:
+		status = "running"
+		if vm.resumedInProgress(th) {
+			status = "normal"
+		}
 	}
 	L.Push(lua.LString(status))
 	return 1
+}
+
+// resumedInProgress reports whether th resumed a user coroutine that has
+// not finished (pcall children are th itself, as far as Lua can tell).
+func (vm *VM) resumedInProgress(th *Thread) bool {
+	root := th.root
+	if root == nil {
+		return false
+	}
+	for k := root.kids; k != nil; k = k.nextKid {
+		if k.kind == kindProtected || (k.state != stateActive && k.state != stateWaiting) {
+			continue
+		}
+		if visible(k.parent) == th {
+			return true
+		}
+	}
+	return false
 }
 
 // gRunning is coroutine.running: the current coroutine, nil on the main state.

@@ -86,6 +86,7 @@ type Thread struct {
 	started bool // trampoline entered once; later jobs resume it
 	fresh   bool // a job is set and its first resume has not happened yet
 	broken  bool // errored or abandoned: must not be pooled
+	escaped bool // Lua holds the coroutine itself (Handle): never pooled again
 	handled bool // onError already ran the xpcall handler on the error value
 
 	// root is the entry thread engine yields go to; nil for code started on
@@ -156,11 +157,20 @@ func (th *Thread) Release() {
 		k = next
 	}
 	unused := th.state == stateSuspended && th.fresh // acquired, never started
-	if (th.state == stateDone || unused) && !th.broken {
+	if (th.state == stateDone || unused) && !th.broken && !th.escaped {
 		vm.recycle(th)
 	} else {
 		vm.discard(th)
 	}
+}
+
+// Handle returns the thread's coroutine as a Lua value (what
+// ngx.thread.spawn returns and coroutine.running gives inside the thread).
+// Lua may keep it and compare it after the thread ended, so the thread is
+// not pooled again: Release lets it go instead.
+func (th *Thread) Handle() *lua.LState {
+	th.escaped = true
+	return th.co
 }
 
 func (th *Thread) result(k int, vals []lua.LValue) Result {

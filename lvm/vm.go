@@ -77,6 +77,12 @@ type VM struct {
 	pool []*Thread
 	// cur is the Thread whose coroutine is running now; nil on the main state.
 	cur *Thread
+
+	// StatusOf, when set, names the status of a coroutine lvm no longer
+	// knows (coroutine.status): a driver that hands out Handles keeps
+	// their fate ("zombie": ended, results not collected yet). L is the
+	// calling state. ok false: "dead".
+	StatusOf func(L *lua.LState, co *lua.LState) (status string, ok bool)
 	// out holds the values of the last child resume until the glue fetches
 	// them with the vals helper (nothing runs in between).
 	out []lua.LValue

@@ -29,6 +29,10 @@ type request struct {
 	// threads are the light threads the running handler spawned and that
 	// are not reaped yet (running or zombie).
 	threads []*coro
+	// handles finds a light thread by its handle, for as long as the
+	// request lives (a dead thread's handle still says "dead"); nil until
+	// the first spawn.
+	handles map[*lua.LState]*coro
 	// running counts Start/Resume calls on the Go stack (a spawn nests
 	// one); the handler's end is decided only when it is back to 0.
 	running int
@@ -85,8 +89,8 @@ type coro struct {
 	// results are a zombie's values for ngx.thread.wait: true, values...
 	// or false, error.
 	results []lua.LValue
-	// obj is the Lua handle of a light thread.
-	obj *lua.LUserData
+	// handle is a light thread's coroutine, as Lua sees it (type "thread").
+	handle *lua.LState
 }
 
 // begin prepares rq for a new phase handler in context cx. The entry
@@ -109,10 +113,12 @@ func (rq *request) begin(cx context) {
 // timer and seq, the storage of threads).
 func (rq *request) recycle() {
 	rq.killAll()
+	clear(rq.handles)
 	*rq = request{
 		rn:      rq.rn,
 		entry:   coro{rq: rq, timer: rq.entry.timer, seq: rq.entry.seq + 1, status: coDead},
 		threads: rq.threads[:0],
+		handles: rq.handles,
 	}
 }
 

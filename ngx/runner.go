@@ -63,8 +63,6 @@ type Runner struct {
 
 	// null is ngx.null, one userdata shared by every request.
 	null *lua.LUserData
-	// threadMeta is the metatable of light-thread handles.
-	threadMeta *lua.LTable
 	// reqHeadersMeta is the metatable of ngx.req.get_headers() results.
 	reqHeadersMeta *lua.LTable
 	// updated is the time ngx.update_time() last read; zero until then.

@@ -14,11 +14,20 @@ func (rn *Runner) injectThread(L *lua.LState, ngx *lua.LTable) {
 		{"wait", rn.threadWait},
 	})
 	ngx.RawSetString("thread", t)
-	rn.threadMeta = L.NewTable()
-	rn.threadMeta.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
-		L.Push(lua.LString("thread: " + L.CheckUserData(1).String()[len("userdata: "):]))
-		return 1
-	}))
+	rn.vm.StatusOf = threadStatus
+}
+
+// threadStatus is coroutine.status of a light thread whose coroutine lvm
+// let go: "zombie" until ngx.thread.wait collects its results, then "dead".
+func threadStatus(L *lua.LState, co *lua.LState) (string, bool) {
+	c := current(L)
+	if c == nil {
+		return "", false
+	}
+	if t := c.rq.handles[co]; t != nil && t.status == coZombie {
+		return "zombie", true
+	}
+	return "", false
 }
 
 // threadSpawn is ngx.thread.spawn(f, ...): f runs at once in a new pooled
@@ -36,9 +45,11 @@ func (rn *Runner) threadSpawn(L *lua.LState) int {
 	rq := c.rq
 	t := &coro{rq: rq, parent: c}
 	t.th = rn.vm.Acquire(t)
-	t.obj = L.NewUserData()
-	t.obj.Value = t
-	t.obj.Metatable = rn.threadMeta
+	t.handle = t.th.Handle()
+	if rq.handles == nil {
+		rq.handles = make(map[*lua.LState]*coro)
+	}
+	rq.handles[t.handle] = t
 	rq.threads = append(rq.threads, t)
 
 	// gopher-lua records the running coroutine in G.CurrentThread; the
@@ -52,14 +63,15 @@ func (rn *Runner) threadSpawn(L *lua.LState) int {
 		_, ret := c.await(L)
 		return ret
 	}
-	L.Push(t.obj)
+	L.Push(t.handle)
 	return 1
 }
 
-// checkThread returns the light thread handle at argument i.
-func checkThread(L *lua.LState, i int) *coro {
-	if ud, ok := L.Get(i).(*lua.LUserData); ok {
-		if t, ok := ud.Value.(*coro); ok {
+// checkThread returns the light thread of request rq whose handle is at
+// argument i.
+func checkThread(L *lua.LState, rq *request, i int) *coro {
+	if co, ok := L.Get(i).(*lua.LState); ok {
+		if t := rq.handles[co]; t != nil {
 			return t
 		}
 	}
@@ -78,7 +90,7 @@ func (rn *Runner) threadWait(L *lua.LState) int {
 	}
 	c.waiting = c.waiting[:0]
 	for i := 1; i <= n; i++ {
-		t := checkThread(L, i)
+		t := checkThread(L, c.rq, i)
 		if t.parent != c {
 			c.unwait()
 			L.RaiseError("%s", errThreadNotParent)
@@ -118,7 +130,7 @@ func (c *coro) unwait() {
 // spawned. It returns 1, or nil and why not.
 func (rn *Runner) threadKill(L *lua.LState) int {
 	c := enter(L, errNoRequest, maskYieldable)
-	t := checkThread(L, 1)
+	t := checkThread(L, c.rq, 1)
 	if t.parent != c {
 		return pushErr(L, errThreadKillerOther)
 	}

@@ -34,6 +34,29 @@ func TestThread(t *testing.T) {
 		{name: "t/093-uthread-spawn.t TEST 24: simple user thread with args", src: `
 			local function f(a, b) ngx.say("args: ", a, " ", b) end
 			ngx.thread.spawn(f, "x", 2)`, body: "args: x 2\n"},
+		{name: "t/093-uthread-spawn.t TEST 12: coroutine status of a running user thread", src: `
+			local co
+			local function f() co = coroutine.running() ngx.sleep(0.01) end
+			local t = ngx.thread.spawn(f)
+			ngx.say("status: ", coroutine.status(co), " ", type(t), " ", t == co, " ", tostring(t):sub(1, 8))`,
+			body: "status: running thread true thread: \n"},
+		{name: "t/093-uthread-spawn.t TEST 13: coroutine status of a dead user thread", src: `
+			local co
+			local function f() co = coroutine.running() end
+			ngx.thread.spawn(f)
+			ngx.say("status: ", coroutine.status(co))`, body: "status: zombie\n"},
+		{name: "t/093-uthread-spawn.t TEST 14: coroutine status of a \"normal\" user thread", src: `
+			local co
+			local function g() ngx.sleep(0.01) end
+			local function f() co = coroutine.running() local co2 = coroutine.create(g) coroutine.resume(co2) end
+			ngx.thread.spawn(f)
+			ngx.say("status: ", coroutine.status(co))`, body: "status: normal\n"},
+		{name: "t/098-uthread-wait.t TEST 1 (status): zombie until waited, then dead", src: `
+			local t = ngx.thread.spawn(function() return "done" end)
+			ngx.say("thread created: ", coroutine.status(t))
+			ngx.say(select(2, ngx.thread.wait(t)), " ", coroutine.status(t))`, body: "thread created: zombie\ndone dead\n"},
+		{name: "a handle that is not a light thread of the request", src: `
+			ngx.thread.wait(coroutine.create(function() end))`, result: failed, logs: []string{"lua thread expected"}},
 		{name: "t/098-uthread-wait.t TEST 1: wait without I/O", src: `
 			local function f() ngx.say("hello in thread") return "done" end
 			local t = ngx.thread.spawn(f)
