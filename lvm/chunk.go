@@ -1,6 +1,7 @@
 package lvm
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -72,7 +73,7 @@ func (vm *VM) CompileFile(path, chunkName string) (*Chunk, error) {
 	if chunkName == "" {
 		chunkName = path
 	}
-	c, err := vm.compile(string(src), strings.TrimLeft(chunkName, "=@"))
+	c, err := vm.compile(skipShebang(src), strings.TrimLeft(chunkName, "=@"))
 	if err != nil {
 		return nil, err
 	}
@@ -80,6 +81,18 @@ func (vm *VM) CompileFile(path, chunkName string) (*Chunk, error) {
 		vm.fileChunks[path] = c
 	}
 	return c, nil
+}
+
+// skipShebang drops a first line that starts with '#' ("#!/bin/lua"), as
+// LuaJIT's file loader does, keeping its newline so line numbers stay.
+func skipShebang(src []byte) string {
+	if len(src) == 0 || src[0] != '#' {
+		return string(src)
+	}
+	if i := bytes.IndexByte(src, '\n'); i >= 0 {
+		return string(src[i:])
+	}
+	return ""
 }
 
 // OpenError is a Lua file that could not be read. Its message is

@@ -124,9 +124,20 @@ func TestCompileFile(t *testing.T) {
 			}
 		})
 	}
-	vm, _ := newVM(t, lvm.Options{})
+	// t/002-content.t TEST 41: a first line starting with '#' is skipped,
+	// and line numbers still count it.
+	vm, s := newVM(t, lvm.Options{})
+	shebang := filepath.Join(t.TempDir(), "shebang.lua")
+	require.NoError(t, os.WriteFile(shebang, []byte("#!/bin/lua\n\nreturn debug.getinfo(1).currentline"), 0o644))
+	c, err := vm.CompileFile(shebang, "")
+	require.NoError(t, err)
+	th := vm.Acquire("req")
+	r := s.drive(t, th, th.Start(c.Fn))
+	th.Release()
+	assert.Equal(t, "3", render(vm, r.Values))
+
 	missing := filepath.Join(t.TempDir(), "missing.lua")
-	_, err := vm.CompileFile(missing, "")
+	_, err = vm.CompileFile(missing, "")
 	assert.ErrorIs(t, err, os.ErrNotExist)
 	// LuaJIT's words, as ngx_lua logs them.
 	assert.EqualError(t, err, "cannot open "+missing+": No such file or directory")
