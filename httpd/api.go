@@ -138,6 +138,10 @@ type Exchange interface {
 	SetResponseHeader(name string, values []string)
 	// ResponseHeaders lists the response headers in order.
 	ResponseHeaders() []Header
+	// ResponseFraming is what the response's Connection header says or
+	// will say ("keep-alive", "close", or "upgrade" for a 101) and whether
+	// its body is chunked (known once the head is fixed).
+	ResponseFraming() (connection string, chunked bool)
 	// HeadersSent reports whether the status line and headers were sent.
 	HeadersSent() bool
 	// SendHeaders sends the status line and headers now (ngx.send_headers);

@@ -120,6 +120,21 @@ func (t *Txn) ResponseHeaders() []Header {
 	return append(out, t.hdrs...)
 }
 
+// ResponseFraming implements Exchange.
+func (t *Txn) ResponseFraming() (string, bool) {
+	keep := t.keepalive
+	if !t.committed {
+		keep = t.keepAlive()
+	}
+	switch {
+	case t.status == 101:
+		return "upgrade", false
+	case keep:
+		return "keep-alive", t.chunked
+	}
+	return "close", t.chunked
+}
+
 // HeadersSent implements Exchange. As in nginx, the first body byte, a
 // flush or SendHeaders fixes the status and headers; the head itself goes
 // on the wire with the first flush, or at the end together with the body

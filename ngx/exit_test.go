@@ -76,6 +76,45 @@ func TestExitStatusHeader(t *testing.T) {
 		{name: "t/016-resp-header.t TEST 45: with transform underscores (write)", src: `ngx.header.foo_bar = "Hello" ngx.say(ngx.header.foo_bar) ngx.say(ngx.header["foo-bar"])`,
 			setup: func(x *fakeX) { x.loc = &conf.Location{Settings: conf.Settings{LuaTransformUnderscores: true}} },
 			body:  "Hello\nHello\n", headers: map[string][]string{"foo-bar": {"Hello"}}},
+		// ngx.resp.get_headers
+		{name: "t/016-resp-header.t TEST 63: random access resp headers", src: `
+			ngx.header["Foo"] = "bar" ngx.header["Bar"] = "baz"
+			local h = ngx.resp.get_headers()
+			ngx.say(h["Foo"], " ", h.foo, " ", h.bar, " ", h.connection, " ", h.content_type)`,
+			body: "bar bar baz keep-alive nil\n"},
+		{name: "t/016-resp-header.t TEST 64: iterating through raw resp headers", src: `
+			ngx.header["Foo"] = "bar" ngx.header["Bar"] = "baz"
+			local got = {}
+			for k, v in pairs(ngx.resp.get_headers(nil, true)) do got[#got + 1] = k .. "=" .. v end
+			table.sort(got)
+			ngx.say(table.concat(got, ","), " ", ngx.resp.get_headers(nil, true).foo)`,
+			body: "Bar=baz,Connection=keep-alive,Foo=bar nil\n"},
+		{name: "t/016-resp-header.t TEST 65: removed response headers", src: `
+			ngx.header["Foo"] = "bar" ngx.header["Foo"] = nil ngx.header["Bar"] = "baz"
+			local h = ngx.resp.get_headers()
+			ngx.say(h.foo, " ", h.bar)`, body: "nil baz\n"},
+		{name: "content type and length first, chunked framing, several values", src: `
+			ngx.header.content_type = "text/html" ngx.header["X-M"] = {"a", "b"}
+			local h = ngx.resp.get_headers()
+			ngx.say(h["content-type"], " ", h["transfer-encoding"], " ", h["connection"], " ", #h["x-m"])`,
+			setup: func(x *fakeX) { x.connection, x.chunked = "close", true },
+			body:  "text/html chunked close 2\n"},
+		{name: "t/016-resp-header.t TEST 75: exceeding max header limit (default 100)", src: `
+			for i = 1, 100 do ngx.header["Foo" .. i] = "Foo" end
+			local h, err = ngx.resp.get_headers()
+			local cnt = 0 for k in pairs(h) do cnt = cnt + 1 end ngx.say(err or "ok", " ", cnt)`, body: "truncated 100\n", logs: []string{"lua exceeding response header limit 101 > 100"}},
+		{name: "t/016-resp-header.t TEST 76: NOT exceeding max header limit (default 100)", src: `
+			for i = 1, 99 do ngx.header["Foo" .. i] = "Foo" end
+			local h, err = ngx.resp.get_headers()
+			local cnt = 0 for k in pairs(h) do cnt = cnt + 1 end ngx.say(err or "ok", " ", cnt)`, body: "ok 100\n", nologs: []string{"lua exceeding response header limit"}},
+		{name: "t/016-resp-header.t TEST 77: exceeding max header limit (custom limit, 3)", src: `
+			for i = 1, 3 do ngx.header["Foo" .. i] = "Foo" end
+			local h, err = ngx.resp.get_headers(3)
+			local cnt = 0 for k in pairs(h) do cnt = cnt + 1 end ngx.say(err or "ok", " ", cnt)`, body: "truncated 3\n", logs: []string{"lua exceeding response header limit 4 > 3"}},
+		{name: "t/016-resp-header.t TEST 78: NOT exceeding max header limit (custom limit, 3)", src: `
+			for i = 1, 2 do ngx.header["Foo" .. i] = "Foo" end
+			local h, err = ngx.resp.get_headers(3)
+			local cnt = 0 for k in pairs(h) do cnt = cnt + 1 end ngx.say(err or "ok", " ", cnt)`, body: "ok 3\n"},
 		{name: "header read in log_by_lua", phase: inLog, src: `ngx.log(ngx.ERR, "ct: ", ngx.header.content_type)`,
 			setup: func(x *fakeX) { x.SetResponseHeader("Content-Type", []string{"text/plain"}); x.sent = true },
 			logs:  []string{"ct: text/plain"}},

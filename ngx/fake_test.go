@@ -14,16 +14,19 @@ import (
 // fakeX is an httpd.Exchange that records what the Lua API does to the
 // response. Loop thread only, like a real request.
 type fakeX struct {
-	loop     *loop.Loop
-	loc      *conf.Location
-	method   string
-	uri      string
-	args     string
-	version  float64
-	reqHdrs  []httpd.Header
-	vars     map[string]string // variables found for this request
-	settable map[string]bool   // variables "set $x '';" declared
-	captures []string          // regex captures 1..n
+	loop *loop.Loop
+	loc  *conf.Location
+	// connection and chunked are what ResponseFraming reports.
+	connection string
+	chunked    bool
+	method     string
+	uri        string
+	args       string
+	version    float64
+	reqHdrs    []httpd.Header
+	vars       map[string]string // variables found for this request
+	settable   map[string]bool   // variables "set $x '';" declared
+	captures   []string          // regex captures 1..n
 
 	status    int
 	hdrs      []httpd.Header // response headers in order
@@ -42,7 +45,7 @@ type fakeX struct {
 // newFakeX returns a GET /t HTTP/1.1 request on l.
 func newFakeX(l *loop.Loop) *fakeX {
 	return &fakeX{
-		loop: l, method: "GET", uri: "/t", version: 1.1,
+		loop: l, method: "GET", uri: "/t", version: 1.1, connection: "keep-alive",
 		reqHdrs:  []httpd.Header{{Name: "Host", Value: "localhost"}},
 		vars:     map[string]string{},
 		settable: map[string]bool{},
@@ -146,6 +149,8 @@ func (x *fakeX) SetResponseHeader(name string, values []string) {
 }
 
 func (x *fakeX) ResponseHeaders() []httpd.Header { return x.hdrs }
+
+func (x *fakeX) ResponseFraming() (string, bool) { return x.connection, x.chunked }
 
 func (x *fakeX) SendHeaders() error {
 	if !x.sent {

@@ -37,6 +37,7 @@ func (rn *Runner) inject(L *lua.LState) {
 	rn.injectExit(L, ngx)                            // exit.go: exit
 	magics = append(magics, rn.statusMagic()...)     // status.go: ngx.status
 	rn.injectHeader(L, ngx)                          // header.go: ngx.header
+	rn.injectResp(L, ngx)                            // resp.go: ngx.resp
 	rn.injectSleep(L, ngx)                           // sleep.go: sleep
 	rn.injectTime(L, ngx)                            // time.go: now, time, update_time, today, ...
 	rn.injectLog(L, ngx)                             // log.go: log, and the global print
