@@ -29,6 +29,12 @@ type request struct {
 	// threads are the light threads the running handler spawned and that
 	// are not reaped yet (running or zombie).
 	threads []*coro
+	// posted are coroutines to resume once the resume in progress is over,
+	// in order: a coroutine that spawns a light thread takes its place
+	// here before the thread runs, as in ngx_lua, so nested spawns go on
+	// outermost first. draining: drain is running them.
+	posted   []postedResume
+	draining bool
 	// handles finds a light thread by its handle, for as long as the
 	// request lives (a dead thread's handle still says "dead"); nil until
 	// the first spawn.
@@ -47,6 +53,38 @@ type request struct {
 	exitCode int
 	failed   bool // the entry thread died of an error
 	seenBody bool // ngx.say/print wrote body bytes (ngx.flush's "nothing to flush")
+}
+
+// postedResume is one entry of request.posted; c nil: cancelled.
+type postedResume struct {
+	c   *coro
+	seq uint64
+	val lua.LValue
+}
+
+// reservePost takes the next place in the posted queue; fill it before
+// the binding that reserved it returns.
+func (rq *request) reservePost() int {
+	rq.posted = append(rq.posted, postedResume{})
+	return len(rq.posted) - 1
+}
+
+// drain resumes the posted coroutines in order, including those posted
+// meanwhile. Called when no resume is in progress.
+func (rq *request) drain() {
+	if rq.draining {
+		return
+	}
+	rq.draining = true
+	for i := 0; i < len(rq.posted); i++ {
+		p := rq.posted[i]
+		rq.posted[i] = postedResume{}
+		if p.c != nil {
+			rq.complete(p.c, p.seq, p.val)
+		}
+	}
+	rq.posted = rq.posted[:0]
+	rq.draining = false
 }
 
 // coStatus is a coroutine's state as the request scheduler sees it.
@@ -114,7 +152,9 @@ func (rq *request) begin(cx context) {
 func (rq *request) recycle() {
 	rq.killAll()
 	clear(rq.handles)
+	clear(rq.posted)
 	*rq = request{
+		posted:  rq.posted[:0],
 		rn:      rq.rn,
 		entry:   coro{rq: rq, timer: rq.entry.timer, seq: rq.entry.seq + 1, status: coDead},
 		threads: rq.threads[:0],
@@ -188,6 +228,9 @@ func (rq *request) handle(c *coro, res lvm.Result) {
 		rq.end(c, res.Err, nil)
 	}
 	rq.settle()
+	if rq.running == 0 && len(rq.posted) > 0 {
+		rq.drain()
+	}
 }
 
 // later resumes a coroutine that yielded with a plain coroutine.yield at

@@ -52,19 +52,23 @@ func (rn *Runner) threadSpawn(L *lua.LState) int {
 	rq.handles[t.handle] = t
 	rq.threads = append(rq.threads, t)
 
+	// As in ngx_lua, the caller is queued before the new thread runs and
+	// goes on from the queue once the resume in progress is over: after
+	// nested spawns, outer callers go first (t/093 TEST 10).
+	slot := rq.reservePost()
 	// gopher-lua records the running coroutine in G.CurrentThread; the
 	// nested start leaves it at the main state, so put ours back.
 	cur := L.G.CurrentThread
 	rq.start(t, fn, args...)
 	L.G.CurrentThread = cur
 
+	seq, ret := c.await(L)
 	if rq.exited {
-		// The new thread called ngx.exit: stop the caller too.
-		_, ret := c.await(L)
+		// The new thread called ngx.exit: the caller stops too.
 		return ret
 	}
-	L.Push(t.handle)
-	return 1
+	rq.posted[slot] = postedResume{c: c, seq: seq, val: t.handle}
+	return ret
 }
 
 // checkThread returns the light thread of request rq whose handle is at

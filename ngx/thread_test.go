@@ -30,7 +30,12 @@ func TestThread(t *testing.T) {
 		{name: "t/093-uthread-spawn.t TEST 10: nested user threads", src: `
 			local function g() ngx.say("in g") end
 			local function f() ngx.say("in f") ngx.thread.spawn(g) ngx.say("f done") end
-			ngx.thread.spawn(f) ngx.say("entry done")`, body: "in f\nin g\nf done\nentry done\n"},
+			ngx.thread.spawn(f) ngx.say("entry done")`, body: "in f\nin g\nentry done\nf done\n"},
+		{name: "t/093-uthread-spawn.t TEST 11: nested user threads (with I/O)", src: `
+			local function g() ngx.sleep(0.01) ngx.say("hello in g()") end
+			local function f() ngx.say("before g") ngx.thread.spawn(g) ngx.say("after g") end
+			ngx.say("before f") ngx.thread.spawn(f) ngx.say("after f")`,
+			body: "before f\nbefore g\nafter f\nafter g\nhello in g()\n"},
 		{name: "t/093-uthread-spawn.t TEST 24: simple user thread with args", src: `
 			local function f(a, b) ngx.say("args: ", a, " ", b) end
 			ngx.thread.spawn(f, "x", 2)`, body: "args: x 2\n"},
