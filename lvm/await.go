@@ -190,12 +190,26 @@ func (vm *VM) resumedInProgress(th *Thread) bool {
 
 // gRunning is coroutine.running: the current coroutine, nil on the main state.
 func (vm *VM) gRunning(L *lua.LState) int {
-	if th := visible(vm.threadOf(L)); th != nil {
-		L.Push(th.co)
+	if co := Running(L); co != nil {
+		L.Push(co)
 	} else {
 		L.Push(lua.LNil)
 	}
 	return 1
+}
+
+// Running is the coroutine Lua code running as L sees as itself
+// (coroutine.running): pcall and xpcall children are their caller. nil on
+// the main state.
+func Running(L *lua.LState) *lua.LState {
+	vm := vmOf(L)
+	if vm == nil {
+		return nil
+	}
+	if th := visible(vm.threadOf(L)); th != nil {
+		return th.co
+	}
+	return nil
 }
 
 // gIsYieldable is coroutine.isyieldable.

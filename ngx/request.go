@@ -129,6 +129,10 @@ type coro struct {
 	results []lua.LValue
 	// handle is a light thread's coroutine, as Lua sees it (type "thread").
 	handle *lua.LState
+	// spawner is the coroutine, as Lua sees it, that spawned this light
+	// thread: the entry or a light thread, or a user coroutine of theirs.
+	// Only it may wait on or kill the thread.
+	spawner *lua.LState
 }
 
 // begin prepares rq for a new phase handler in context cx. The entry

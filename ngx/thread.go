@@ -1,6 +1,7 @@
 package ngx
 
 import (
+	"github.com/luring/luring/lvm"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -43,7 +44,7 @@ func (rn *Runner) threadSpawn(L *lua.LState) int {
 		args = append(args, L.Get(i))
 	}
 	rq := c.rq
-	t := &coro{rq: rq, parent: c}
+	t := &coro{rq: rq, parent: c, spawner: lvm.Running(L)}
 	t.th = rn.vm.Acquire(t)
 	t.handle = t.th.Handle()
 	if rq.handles == nil {
@@ -95,7 +96,7 @@ func (rn *Runner) threadWait(L *lua.LState) int {
 	c.waiting = c.waiting[:0]
 	for i := 1; i <= n; i++ {
 		t := checkThread(L, c.rq, i)
-		if t.parent != c {
+		if t.parent != c || t.spawner != lvm.Running(L) {
 			c.unwait()
 			L.RaiseError("%s", errThreadNotParent)
 		}
@@ -135,7 +136,7 @@ func (c *coro) unwait() {
 func (rn *Runner) threadKill(L *lua.LState) int {
 	c := enter(L, errNoRequest, maskYieldable)
 	t := checkThread(L, c.rq, 1)
-	if t.parent != c {
+	if t.parent != c || t.spawner != lvm.Running(L) {
 		return pushErr(L, errThreadKillerOther)
 	}
 	switch t.status {

@@ -60,6 +60,18 @@ func TestThread(t *testing.T) {
 			local t = ngx.thread.spawn(function() return "done" end)
 			ngx.say("thread created: ", coroutine.status(t))
 			ngx.say(select(2, ngx.thread.wait(t)), " ", coroutine.status(t))`, body: "thread created: zombie\ndone dead\n"},
+		{name: "t/098-uthread-wait.t TEST 18: entry coroutine waiting on a thread not created by itself", src: `
+			local t
+			local function f() ngx.sleep(0.01) return "done" end
+			local co = coroutine.create(function() t = ngx.thread.spawn(f) end)
+			coroutine.resume(co)
+			ngx.thread.wait(t)`, result: failed, logs: []string{"only the parent coroutine can wait on the thread"}},
+		{name: "a user coroutine waits on the thread it spawned; pcall is its spawner too", src: `
+			local co = coroutine.create(function()
+				local t = ngx.thread.spawn(function() ngx.sleep(0.001) return "done" end)
+				return select(2, pcall(ngx.thread.wait, t))
+			end)
+			ngx.say(select(2, coroutine.resume(co)))`, body: "truedone\n"},
 		{name: "a handle that is not a light thread of the request", src: `
 			ngx.thread.wait(coroutine.create(function() end))`, result: failed, logs: []string{"lua thread expected"}},
 		{name: "t/098-uthread-wait.t TEST 1: wait without I/O", src: `
