@@ -65,6 +65,12 @@ func baseError(L *lua.LState) int {
 	if n, ok := v.(lua.LNumber); ok {
 		v = lua.LString(FormatNumber(float64(n)))
 	}
+	if vm := vmOf(L); vm != nil {
+		if th := vm.threadOf(L); th != nil && th.root != nil {
+			_, str := v.(lua.LString)
+			th.root.raised = raisedError{set: true, arg: v, positioned: str && level > 0}
+		}
+	}
 	L.Error(v, level)
 	return 0
 }

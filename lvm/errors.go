@@ -41,6 +41,14 @@ type Error struct {
 	// "stack traceback:"; empty when the error did not come through the Lua
 	// error machinery (a Go panic inside a binding, a call stack overflow).
 	Traceback string
+	// ErrorCall: Value was raised by a call of error() (not by the VM, as
+	// "attempt to index a nil value" is). ErrorArg is then what error()
+	// was given, and Positioned says error() prefixed the position to it
+	// (a string at level > 0). ngx_lua's ngx.thread.wait shows these: in
+	// LuaJIT they are what the dead coroutine's stack holds.
+	ErrorCall  bool
+	ErrorArg   lua.LValue
+	Positioned bool
 }
 
 // Error returns the message (without the traceback), as the error log's

@@ -70,6 +70,7 @@ func (th *Thread) clear() {
 	th.fn, th.args, th.handler = nil, nil, nil
 	th.handled = false
 	th.trace = ""
+	th.raised = raisedError{}
 	th.kids = nil
 	th.gen++
 }

@@ -2,6 +2,7 @@ package lvm
 
 import (
 	"errors"
+	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -106,10 +107,21 @@ type Thread struct {
 	args    []lua.LValue // job arguments, taken by the trampoline
 	handler lua.LValue   // xpcall message handler; nil for others
 	trace   string       // traceback captured by onError (entry threads only)
+	// raised is what the last error() call of the request's code raised
+	// (entry threads only; see Error.ErrorCall).
+	raised raisedError
 	want    int          // results the call site of the pending yield expects (0: any)
 	seq     uint64       // bumped on every Await, Resume and Release: tickets compare it
 	gen     uint64       // bumped whenever the thread changes jobs: wrap closures compare it
 	onErr   func(*lua.LState)
+}
+
+// raisedError records one error() call: its argument, and whether error()
+// prefixed the position (a string raised at level > 0).
+type raisedError struct {
+	set        bool
+	arg        lua.LValue
+	positioned bool
 }
 
 // Acquire takes an entry thread from the pool (or makes one) for a request
@@ -173,6 +185,16 @@ func (th *Thread) Handle() *lua.LState {
 	return th.co
 }
 
+// matches reports whether the error value v is what this error() call
+// raised (and not a later error of the VM's own).
+func (r raisedError) matches(v lua.LValue) bool {
+	if !r.positioned {
+		return v == r.arg
+	}
+	s, ok := v.(lua.LString)
+	return ok && strings.HasSuffix(string(s), string(r.arg.(lua.LString)))
+}
+
 func (th *Thread) result(k int, vals []lua.LValue) Result {
 	switch k {
 	case kDone:
@@ -183,7 +205,11 @@ func (th *Thread) result(k int, vals []lua.LValue) Result {
 		return Result{Status: StatusYielded, Values: vals}
 	}
 	v := vals[0]
-	return Result{Status: StatusFailed, Err: &Error{Value: v, Message: ToString(th.co, v), Traceback: th.trace}}
+	e := &Error{Value: v, Message: ToString(th.co, v), Traceback: th.trace}
+	if r := th.raised; r.set && r.matches(v) {
+		e.ErrorCall, e.ErrorArg, e.Positioned = true, r.arg, r.positioned
+	}
+	return Result{Status: StatusFailed, Err: e}
 }
 
 // Outcomes of one resume of a child coroutine, as the glue sees them.

@@ -276,7 +276,7 @@ func (rq *request) end(c *coro, e *lvm.Error, vals []lua.LValue) {
 	var results []lua.LValue
 	if e != nil {
 		rq.logf(conf.LogError, logUserAborted, e.Message, traceback(e))
-		results = []lua.LValue{lua.LFalse, e.Value}
+		results = failedThreadResults(e)
 	} else {
 		results = make([]lua.LValue, 0, len(vals)+1)
 		results = append(results, lua.LTrue)
@@ -296,6 +296,21 @@ func (rq *request) end(c *coro, e *lvm.Error, vals []lua.LValue) {
 		c.status = coZombie
 		c.results = results
 	}
+}
+
+// failedThreadResults is what ngx.thread.wait returns for a light thread
+// that died of e, as ngx_lua returns it (it moves what LuaJIT left on the
+// dead coroutine's stack): after error("msg"), false, "msg" and the
+// message with its position; after error(v, 0) or error(table), false
+// and v; after an error of the VM itself, false alone.
+func failedThreadResults(e *lvm.Error) []lua.LValue {
+	switch {
+	case !e.ErrorCall:
+		return []lua.LValue{lua.LFalse}
+	case e.Positioned:
+		return []lua.LValue{lua.LFalse, e.ErrorArg, e.Value}
+	}
+	return []lua.LValue{lua.LFalse, e.Value}
 }
 
 // release marks c dead, stops its timer and gives its thread back to lvm

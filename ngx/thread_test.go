@@ -93,12 +93,31 @@ func TestThread(t *testing.T) {
 			local t = ngx.thread.spawn(f)
 			local ok, res = ngx.thread.wait(t)
 			if not ok then ngx.say("failed to wait thread: ", res) end`,
-			body: "hello in thread\nfailed to wait thread: content_by_lua(nginx.conf:40):2: bad bad!\n",
+			body: "hello in thread\nfailed to wait thread: bad bad!\n",
 			logs: []string{"lua user thread aborted: runtime error: content_by_lua(nginx.conf:40):2: bad bad!"}},
 		{name: "t/098-uthread-wait.t TEST 8: wait with I/O, throw errors", src: `
 			local t = ngx.thread.spawn(function() ngx.sleep(0.001) error("bad") end)
 			local ok, res = ngx.thread.wait(t)
-			ngx.say(ok, " ", res)`, body: "false content_by_lua(nginx.conf:40):2: bad\n"},
+			ngx.say(ok, " ", res)`, body: "false bad\n"},
+		{name: "wait on a failed thread returns what ngx_lua returns (measured on the reference)", src: `
+			local function show(name, f)
+				local r = {ngx.thread.wait(ngx.thread.spawn(f))}
+				local parts = {}
+				for i = 1, #r do parts[#parts + 1] = tostring(r[i]) end
+				ngx.say(name, ": n=", #r, " ", table.concat(parts, " | "))
+			end
+			show("lvl1", function() error("bad") end)
+			show("lvl0", function() error("bad", 0) end)
+			show("nested", function() local function g() error("inner") end g() end)
+			show("runtime", function() local x = nil; return x.y end)
+			show("caught, then runtime", function() pcall(error, "caught") local x = nil; return x.y end)
+			show("ok", function() return 1, 2 end)`,
+			body: "lvl1: n=3 false | bad | content_by_lua(nginx.conf:40):8: bad\n" +
+				"lvl0: n=2 false | bad\n" +
+				"nested: n=3 false | inner | content_by_lua(nginx.conf:40):10: inner\n" +
+				"runtime: n=1 false\n" +
+				"caught, then runtime: n=1 false\n" +
+				"ok: n=3 true | 1 | 2\n"},
 		{name: "t/098-uthread-wait.t TEST 9: wait inside a user coroutine", src: `
 			local co = coroutine.wrap(function()
 				local t = ngx.thread.spawn(function() ngx.sleep(0.001) return "x" end)
