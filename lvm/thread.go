@@ -110,10 +110,10 @@ type Thread struct {
 	// raised is what the last error() call of the request's code raised
 	// (entry threads only; see Error.ErrorCall).
 	raised raisedError
-	want    int          // results the call site of the pending yield expects (0: any)
-	seq     uint64       // bumped on every Await, Resume and Release: tickets compare it
-	gen     uint64       // bumped whenever the thread changes jobs: wrap closures compare it
-	onErr   func(*lua.LState)
+	want   int    // results the call site of the pending yield expects (0: any)
+	seq    uint64 // bumped on every Await, Resume and Release: tickets compare it
+	gen    uint64 // bumped whenever the thread changes jobs: wrap closures compare it
+	onErr  func(*lua.LState)
 }
 
 // raisedError records one error() call: its argument, and whether error()
