@@ -203,8 +203,9 @@ func TestRequestStateRecycled(t *testing.T) {
 	first, second := newFakeX(h.l), newFakeX(h.l)
 	var old *request
 	h.onLoop(func() {
-		// A top-level yield posts its resume to the next loop turn.
-		res := h.rn.Run(first, httpd.PhaseContent, inline("content_by_lua", `ngx.ctx.mark = "old" coroutine.yield() ngx.say("old resumed")`))
+		// Past maxYieldResumes in one go, a top-level yield's resume is
+		// posted to the next loop turn.
+		res := h.rn.Run(first, httpd.PhaseContent, inline("content_by_lua", `ngx.ctx.mark = "old" for i = 1, 1001 do coroutine.yield() end ngx.say("old resumed")`))
 		require.Equal(t, httpd.Pending, res.Outcome)
 		old = first.ctx.(*request)
 		// The client went away: httpd aborts, then ends the request.
@@ -212,8 +213,11 @@ func TestRequestStateRecycled(t *testing.T) {
 		h.rn.Done(first)
 		first.ctx = nil
 		// Before that turn comes, the next request starts on the same state.
+		// It waits exactly where the old request's posted resume would find
+		// it if the entry's seq started over: after as many yields.
 		res = h.rn.Run(second, httpd.PhaseContent, inline("content_by_lua", `
 			ngx.say(ngx.ctx.mark)
+			for i = 1, 1000 do coroutine.yield() end
 			local t = ngx.now()
 			ngx.sleep(0.05)
 			ngx.update_time()
@@ -230,5 +234,24 @@ func TestRequestStateRecycled(t *testing.T) {
 	h.onLoop(func() {
 		assert.Equal(t, "nil\ntrue\n", second.body.String(), "slept its whole time")
 		assert.Empty(t, first.body.String(), "the aborted request never resumed")
+	})
+}
+
+// TestYieldForeverDoesNotHoldTheWorker: a handler that yields in a loop is
+// resumed in place a bounded number of times, then from the loop, so other
+// requests are still served; aborting it stops it.
+func TestYieldForeverDoesNotHoldTheWorker(t *testing.T) {
+	h := newHarness(t, nil)
+	spinner := newFakeX(h.l)
+	h.onLoop(func() {
+		res := h.rn.Run(spinner, httpd.PhaseContent, inline("content_by_lua", `while true do coroutine.yield() end`))
+		require.Equal(t, httpd.Pending, res.Outcome)
+	})
+	other := newFakeX(h.l)
+	assert.Equal(t, httpd.PhaseResult{Outcome: httpd.Next}, h.run(other, httpd.PhaseContent, inline("content_by_lua", `ngx.say("served")`)))
+	h.onLoop(func() {
+		assert.Equal(t, "served\n", other.body.String())
+		h.rn.Abort(spinner)
+		h.rn.Done(spinner)
 	})
 }

@@ -55,11 +55,14 @@ type request struct {
 	seenBody bool // ngx.say/print wrote body bytes (ngx.flush's "nothing to flush")
 }
 
-// postedResume is one entry of request.posted; c nil: cancelled.
+// postedResume is one entry of request.posted; c nil: cancelled. A
+// yielded entry resumes a plain coroutine.yield; the others complete the
+// wait number seq with val.
 type postedResume struct {
-	c   *coro
-	seq uint64
-	val lua.LValue
+	c       *coro
+	seq     uint64
+	val     lua.LValue
+	yielded bool
 }
 
 // reservePost takes the next place in the posted queue; fill it before
@@ -76,10 +79,18 @@ func (rq *request) drain() {
 		return
 	}
 	rq.draining = true
+	yields := 0
 	for i := 0; i < len(rq.posted); i++ {
 		p := rq.posted[i]
 		rq.posted[i] = postedResume{}
-		if p.c != nil {
+		switch {
+		case p.c == nil:
+		case p.yielded && yields == maxYieldResumes:
+			rq.resumeNextTurn(p.c, p.seq)
+		case p.yielded:
+			yields++
+			rq.resumeYielded(p.c, p.seq)
+		default:
 			rq.complete(p.c, p.seq, p.val)
 		}
 	}
@@ -237,28 +248,43 @@ func (rq *request) handle(c *coro, res lvm.Result) {
 	}
 }
 
-// later resumes a coroutine that yielded with a plain coroutine.yield at
-// its top level on a coming loop turn, as ngx_lua does.
+// later queues a coroutine that yielded with a plain coroutine.yield at
+// its top level behind the other posted coroutines, as ngx_lua does: the
+// entry thread and light threads take turns (t/093 TEST 16-17).
 func (rq *request) later(c *coro) {
 	c.seq++
-	seq := c.seq
-	if err := rq.loop().Post(func() {
-		if c.seq != seq || c.status != coRunning || c.th == nil || !rq.active {
-			return
-		}
-		c.seq++
-		rq.running++
-		c.inRun = true
-		res, err := c.th.Resume()
-		c.inRun = false
-		rq.running--
-		if err == nil {
-			rq.handle(c, res)
-		}
-	}); err != nil {
+	rq.posted = append(rq.posted, postedResume{c: c, seq: c.seq, yielded: true})
+}
+
+// resumeYielded resumes c after its plain yield number seq, unless it
+// moved on or ended meanwhile.
+func (rq *request) resumeYielded(c *coro, seq uint64) {
+	if c.seq != seq || c.status != coRunning || c.th == nil || !rq.active {
+		return
+	}
+	c.seq++
+	rq.running++
+	c.inRun = true
+	res, err := c.th.Resume()
+	c.inRun = false
+	rq.running--
+	if err == nil {
+		rq.handle(c, res)
+	}
+}
+
+// resumeNextTurn resumes c after its plain yield number seq on a coming
+// loop turn: a drain that already resumed maxYieldResumes yields leaves
+// the rest to the loop, so code that yields forever cannot hold the
+// worker.
+func (rq *request) resumeNextTurn(c *coro, seq uint64) {
+	if err := rq.loop().Post(func() { rq.resumeYielded(c, seq) }); err != nil {
 		rq.end(c, &lvm.Error{Value: lua.LString(err.Error()), Message: err.Error()}, nil)
 	}
 }
+
+// maxYieldResumes bounds the plain yields one drain resumes in place.
+const maxYieldResumes = 1000
 
 // end records that c's function returned (e == nil) or failed, releases
 // its thread, and passes a light thread's results to its waiting parent
