@@ -81,7 +81,7 @@ func (vm *VM) canYield(L *lua.LState, engine bool) string {
 		outside = errAwaitOutsideThread
 	}
 	for t := vm.threadOf(L); t != nil; t = t.parent {
-		if vm.hasGoFrame(t.co) {
+		if t.inHandler || vm.hasGoFrame(t.co) {
 			return errYieldAcrossC
 		}
 		if t.kind == kindRoot || (!engine && t.kind != kindProtected) {

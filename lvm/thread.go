@@ -89,6 +89,8 @@ type Thread struct {
 	broken  bool // errored or abandoned: must not be pooled
 	escaped bool // Lua holds the coroutine itself (Handle): never pooled again
 	handled bool // onError already ran the xpcall handler on the error value
+	// inHandler: onError is running the xpcall handler now.
+	inHandler bool
 
 	// root is the entry thread engine yields go to; nil for code started on
 	// the main state. Set when the thread is resumed.
@@ -286,18 +288,27 @@ func (vm *VM) run(from *lua.LState, th *Thread, args []lua.LValue) (int, []lua.L
 // onError is every lvm coroutine's Panic hook: it runs at the error point,
 // before the stack unwinds, so an xpcall handler sees the failing stack and
 // an entry thread can record its traceback.
+//
+// The handler runs from Go (no Lua frame marks the boundary), so
+// inHandler tells canYield that nothing may yield meanwhile, and an error
+// raised while it runs is not handed to it again.
 func (th *Thread) onError(L *lua.LState) {
 	obj := tidyError(L, L.Get(-1))
-	if th.handler != nil {
+	if th.handler != nil && !th.inHandler {
 		th.handled = true
+		th.inHandler = true
+		top := L.GetTop()
 		L.Push(th.handler)
 		L.Push(obj)
-		if err := L.PCall(1, 1, nil); err != nil {
+		err := L.PCall(1, 1, nil)
+		th.inHandler = false
+		switch {
+		case err != nil || L.GetTop() <= top:
 			obj = lua.LString(errErrorHandling)
-		} else {
+		default:
 			obj = L.Get(-1)
-			L.Pop(1)
 		}
+		L.SetTop(top)
 	}
 	if th.kind == kindRoot {
 		th.trace = th.vm.stackTrace(L)

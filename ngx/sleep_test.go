@@ -29,6 +29,13 @@ func TestSleepAndTime(t *testing.T) {
 		{name: "t/077-sleep.t TEST 11: fails to yield in an xpcall handler", src: `
 			local ok, err = xpcall(function() error("x") end, function(e) ngx.sleep(0.001) return e end)
 			ngx.say(ok, " ", err)`, body: "false error in error handling\n"},
+		{name: "t/077-sleep.t TEST 13: sleep in an xpcall handler reached by a tail call, then ngx.exit", src: `
+			local function sleep(t) ngx.sleep(t) end
+			local function wait()
+				ngx.say(xpcall(function() error(1) end, function() return sleep(0.001) end))
+				ngx.exit(200)
+			end
+			wait()`, body: "falseerror in error handling\n", result: exitWith(200)},
 		{name: "negative duration", src: `ngx.sleep(-1)`, result: failed, logs: []string{`invalid sleep duration "-1000"`}},
 		{name: "no argument", src: `ngx.sleep()`, result: failed, logs: []string{"attempt to pass 0 arguments, but accepted 1"}},
 		{name: "sleep through pcall returns to the caller", src: `local ok = pcall(ngx.sleep, 0.001) ngx.say(ok)`, body: "true\n"},
