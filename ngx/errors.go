@@ -55,6 +55,7 @@ const (
 	errCtxNotTable = "ctx should be a table while getting a %s"
 
 	// ngx.thread.
+	errSetHeader         = "failed to set header"
 	errThreadNoArgs      = "at least one coroutine should be specified"
 	errThreadExpected    = "lua thread expected"
 	errThreadNotParent   = "only the parent coroutine can wait on the thread"

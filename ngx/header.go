@@ -91,9 +91,25 @@ func (rn *Runner) setHeader(L *lua.LState) int {
 	}
 	if len(vals) == 0 {
 		vals = nil
+	} else if strings.EqualFold(name, "Content-Length") && !decimal(vals[len(vals)-1]) {
+		// nginx's ngx_atoof refuses it; ngx_lua raises (t/016 TEST 2).
+		L.RaiseError("%s", errSetHeader)
 	}
 	x.SetResponseHeader(name, vals)
 	return 0
+}
+
+// decimal reports whether s is a non-empty run of ASCII digits.
+func decimal(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // unsafeName and unsafeValue mark the bytes ngx_lua %-escapes in response
