@@ -43,7 +43,7 @@ bench:
 .PHONY: bench-micro
 bench-micro:
 	mkdir -p bench/results
-	$(GO) test $(LDFLAGS) -run '^$$' -bench . -benchmem -count 3 $(MICROFLAGS) ./httpd/ ./lvm/ ./ngx/ ./loop/ ./ring/ > bench/results/micro.txt; \
+	$(GO) test $(LDFLAGS) -run '^$$' -bench . -benchmem -count 3 $(MICROFLAGS) ./httpd/ ./lvm/ ./ngx/ ./loop/ ./ring/ ./server/ > bench/results/micro.txt; \
 	status=$$?; cat bench/results/micro.txt; \
 	test -f bench/baseline-micro.txt || cp bench/results/micro.txt bench/baseline-micro.txt; \
 	cd bench && $(GO) tool benchstat baseline-micro.txt results/micro.txt; exit $$status
