@@ -59,7 +59,10 @@ func (vm *VM) Compile(src, chunkName string) (*Chunk, error) {
 
 // CompileFile compiles the file at path, named chunkName in errors (empty:
 // the path). With the code cache on, the file is read once and the chunk
-// cached by path; with Options.NoCodeCache it is re-read on every call.
+// cached by path; with Options.NoCodeCache it is re-read on every call. A
+// missing file is not cached: a *_by_lua_file path with variables that
+// names no file costs one failing open per request, on the loop's thread,
+// as in nginx (the blocking file I/O of code loading, see httpd.ErrorLog).
 func (vm *VM) CompileFile(path, chunkName string) (*Chunk, error) {
 	if !vm.opts.NoCodeCache {
 		if c, ok := vm.fileChunks[path]; ok {
