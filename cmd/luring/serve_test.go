@@ -132,7 +132,7 @@ func TestClientGoneDuringSleep(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		c := s.Dial()
 		sendRequest(t, c, "/forever")
-		status, _, _ := readResponseHead(t, bufio.NewReader(c))
+		status, _ := readResponseHead(t, bufio.NewReader(c))
 		require.Equal(t, "HTTP/1.1 200 OK", status)
 		c.Close()
 		assert.Equal(t, "fast 0\n", s.Get("/fast").Body)
@@ -156,7 +156,7 @@ func TestSleepersDoNotBlock(t *testing.T) {
 		c := s.Dial()
 		sendRequest(t, c, "/forever")
 		r := bufio.NewReader(c)
-		status, _, _ := readResponseHead(t, r)
+		status, _ := readResponseHead(t, r)
 		require.Equal(t, "HTTP/1.1 200 OK", status)
 		sleepers = append(sleepers, r)
 	}

@@ -45,19 +45,7 @@ func sendRequest(t *testing.T, c net.Conn, path string) {
 // headers (lower-cased names) and body (Content-Length or chunked).
 func readResponse(t *testing.T, r *bufio.Reader) (string, map[string]string, string) {
 	t.Helper()
-	status, err := r.ReadString('\n')
-	require.NoError(t, err)
-	hdr := map[string]string{}
-	for {
-		line, err := r.ReadString('\n')
-		require.NoError(t, err)
-		line = strings.TrimRight(line, "\r\n")
-		if line == "" {
-			break
-		}
-		k, v, _ := strings.Cut(line, ":")
-		hdr[strings.ToLower(k)] = strings.TrimSpace(v)
-	}
+	status, hdr := readResponseHead(t, r)
 	var body strings.Builder
 	if hdr["transfer-encoding"] == "chunked" {
 		for {
@@ -83,7 +71,7 @@ func readResponse(t *testing.T, r *bufio.Reader) (string, map[string]string, str
 		require.NoError(t, err)
 		body.Write(buf)
 	}
-	return strings.TrimRight(status, "\r\n"), hdr, body.String()
+	return status, hdr, body.String()
 }
 
 // assertClosed asserts the peer closes c (EOF) before the deadline.
@@ -134,7 +122,7 @@ func TestGracefulQuit(t *testing.T) {
 	busy := s.Dial()
 	sendRequest(t, busy, "/slow")
 	busyR := bufio.NewReader(busy)
-	status, _, _ := readResponseHead(t, busyR)
+	status, _ := readResponseHead(t, busyR)
 	require.Equal(t, "HTTP/1.1 200 OK", status)
 
 	s.Signal(syscall.SIGQUIT)
@@ -150,8 +138,9 @@ func TestGracefulQuit(t *testing.T) {
 	assert.Contains(t, s.ErrorLog(), "signal 3 (SIGQUIT) received, shutting down")
 }
 
-// readResponseHead reads a status line and headers only.
-func readResponseHead(t *testing.T, r *bufio.Reader) (string, map[string]string, string) {
+// readResponseHead reads a status line (without CRLF) and the headers
+// (lower-cased names) only.
+func readResponseHead(t *testing.T, r *bufio.Reader) (string, map[string]string) {
 	t.Helper()
 	status, err := r.ReadString('\n')
 	require.NoError(t, err)
@@ -166,7 +155,7 @@ func readResponseHead(t *testing.T, r *bufio.Reader) (string, map[string]string,
 		k, v, _ := strings.Cut(line, ":")
 		hdr[strings.ToLower(k)] = strings.TrimSpace(v)
 	}
-	return strings.TrimRight(status, "\r\n"), hdr, ""
+	return strings.TrimRight(status, "\r\n"), hdr
 }
 
 func TestReload(t *testing.T) {
@@ -177,7 +166,7 @@ func TestReload(t *testing.T) {
 	busy := s.Dial()
 	sendRequest(t, busy, "/slow")
 	busyR := bufio.NewReader(busy)
-	status, _, _ := readResponseHead(t, busyR)
+	status, _ := readResponseHead(t, busyR)
 	require.Equal(t, "HTTP/1.1 200 OK", status)
 
 	s.WriteFile("conf/nginx.conf", strings.Replace(text, `"v1"`, `"v2"`, 1))
