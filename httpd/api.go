@@ -126,6 +126,9 @@ type Exchange interface {
 	SetVar(name, value string, unset bool) error
 	// Capture returns regex capture n of the matched location, if any.
 	Capture(n int) (string, bool)
+	// Eval evaluates a value with variables and captures (conf.SplitVars)
+	// for this request, as `set` does.
+	Eval(parts []conf.Part) string
 
 	// Status is the response status (0 while none set).
 	Status() int

@@ -103,6 +103,9 @@ func (t *Txn) setDirective(st *conf.Set) {
 	}
 }
 
+// Eval implements Exchange.
+func (t *Txn) Eval(parts []conf.Part) string { return t.eval(parts) }
+
 // eval evaluates a value with variables into a new string.
 func (t *Txn) eval(parts []conf.Part) string {
 	if len(parts) == 1 && parts[0].Kind == conf.PartLiteral {

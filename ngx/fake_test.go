@@ -110,6 +110,20 @@ func (x *fakeX) SetVar(name, value string, unset bool) error {
 	return nil
 }
 
+func (x *fakeX) Eval(parts []conf.Part) string {
+	var b strings.Builder
+	for _, p := range parts {
+		switch p.Kind {
+		case conf.PartLiteral:
+			b.WriteString(p.Text)
+		case conf.PartVar:
+			v, _ := x.Var(p.Text)
+			b.WriteString(v)
+		}
+	}
+	return b.String()
+}
+
 func (x *fakeX) Capture(n int) (string, bool) {
 	if n < 1 || n > len(x.captures) {
 		return "", false

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/luring/luring/conf"
@@ -287,24 +286,10 @@ func (rn *Runner) compile(code *conf.LuaCode) (*lvm.Chunk, error) {
 // filePath evaluates the variables of a *_by_lua_file path for the
 // request, resolving a relative result against the prefix as nginx does.
 func (rq *request) filePath(code *conf.LuaCode) string {
-	var b strings.Builder
-	for _, p := range code.Parts {
-		switch p.Kind {
-		case conf.PartLiteral:
-			b.WriteString(p.Text)
-		case conf.PartVar:
-			if rq.x != nil {
-				v, _ := rq.x.Var(strings.ToLower(p.Text))
-				b.WriteString(v)
-			}
-		case conf.PartCapture:
-			if rq.x != nil {
-				v, _ := rq.x.Capture(p.N)
-				b.WriteString(v)
-			}
-		}
+	var path string
+	if rq.x != nil {
+		path = rq.x.Eval(code.Parts)
 	}
-	path := b.String()
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(code.Prefix, path)
 	}
