@@ -3,6 +3,8 @@ package ngx
 import (
 	"strings"
 
+	"github.com/luring/luring/httpd"
+
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -184,9 +186,15 @@ func unhex(c byte) byte {
 // and unless raw a metatable that finds "User-Agent" and "user_agent".
 func (rn *Runner) reqGetHeaders(L *lua.LState) int {
 	x := enter(L, errNoRequest, 0).exchange(L)
-	limit := maxArg(L, 1)
-	raw := lua.LVAsBool(L.Get(2))
-	hs := x.RequestHeaders()
+	return rn.pushHeaders(L, x.RequestHeaders(), maxArg(L, 1), lua.LVAsBool(L.Get(2)))
+}
+
+// pushHeaders pushes the get_headers table of hs: at most limit entries
+// (0: all), keys lower-cased unless raw, repeated names as arrays, and
+// unless raw the metatable that finds "User-Agent" and "user_agent";
+// then "truncated" when entries were left out. It returns the number of
+// results.
+func (rn *Runner) pushHeaders(L *lua.LState, hs []httpd.Header, limit int, raw bool) int {
 	truncated := limit > 0 && len(hs) > limit
 	if truncated {
 		hs = hs[:limit]

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/luring/luring/conf"
+	"github.com/luring/luring/httpd"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -27,47 +28,23 @@ func (rn *Runner) respGetHeaders(L *lua.LState) int {
 	c := enter(L, errNoRequest, 0)
 	x := c.exchange(L)
 	limit := maxArg(L, 1)
-	raw := lua.LVAsBool(L.Get(2))
 	conn, chunked := x.ResponseFraming()
 	hs := x.ResponseHeaders()
-	n := len(hs) + 1
-	if chunked {
+	// nginx's order: Content-Type, Content-Length (ResponseHeaders puts
+	// them first), Connection, Transfer-Encoding, then the header list.
+	n := 0
+	for n < len(hs) && (strings.EqualFold(hs[n].Name, "Content-Type") || strings.EqualFold(hs[n].Name, "Content-Length")) {
 		n++
 	}
-	tbl := L.CreateTable(0, n)
-	count := 0
-	add := func(name, value string) bool {
-		if limit > 0 && count >= limit {
-			return false
-		}
-		count++
-		if !raw {
-			name = lower(name)
-		}
-		addMulti(tbl, name, lua.LString(value))
-		return true
+	all := make([]httpd.Header, 0, len(hs)+2)
+	all = append(all, hs[:n]...)
+	all = append(all, httpd.Header{Name: "Connection", Value: conn})
+	if chunked {
+		all = append(all, httpd.Header{Name: "Transfer-Encoding", Value: "chunked"})
 	}
-	// nginx's order: Content-Type, Content-Length, Connection,
-	// Transfer-Encoding, then the header list.
-	i := 0
-	for ; i < len(hs) && (strings.EqualFold(hs[i].Name, "Content-Type") || strings.EqualFold(hs[i].Name, "Content-Length")); i++ {
-		add(hs[i].Name, hs[i].Value)
+	all = append(all, hs[n:]...)
+	if limit > 0 && len(all) > limit {
+		c.rq.logf(conf.LogDebug, "lua exceeding response header limit %d > %d", len(all), limit)
 	}
-	ok := add("Connection", conn)
-	if ok && chunked {
-		ok = add("Transfer-Encoding", "chunked")
-	}
-	for ; ok && i < len(hs); i++ {
-		ok = add(hs[i].Name, hs[i].Value)
-	}
-	if !raw {
-		tbl.Metatable = rn.reqHeadersMeta
-	}
-	L.Push(tbl)
-	if limit > 0 && n > limit {
-		c.rq.logf(conf.LogDebug, "lua exceeding response header limit %d > %d", n, limit)
-		L.Push(lua.LString(truncatedResult))
-		return 2
-	}
-	return 1
+	return rn.pushHeaders(L, all, limit, lua.LVAsBool(L.Get(2)))
 }
