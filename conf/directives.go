@@ -50,6 +50,7 @@ func init() {
 		"master_process":   {ctx: ctxMain, min: flagArgs, max: flagArgs, set: setFlagNoop},
 		"events":           {ctx: ctxMain, block: true, enter: enterEvents, leave: leaveBlock},
 		"http":             {ctx: ctxMain, block: true, enter: enterHTTP, leave: leaveBlock},
+		"load_module":      {ctx: ctxMain, min: 1, max: 1, set: setLoadModule},
 
 		// events
 		"worker_connections": {ctx: ctxEvents, min: 1, max: 1, set: setWorkerConnections},
@@ -101,6 +102,34 @@ func init() {
 		"return":      {ctx: ctxServer | ctxLocation | ctxIf, min: 1, max: 2, set: setReturn},
 		"set":         {ctx: ctxServer | ctxLocation | ctxIf, min: 2, max: 2, set: setSet},
 		"internal":    {ctx: ctxLocation, set: setInternal},
+
+		// access module
+		"allow": {ctx: ctxHSL, min: 1, max: 1, set: setAccessRule},
+		"deny":  {ctx: ctxHSL, min: 1, max: 1, set: setAccessRule},
+
+		// postpone module: output goes out at each flush and at the end
+		"postpone_output": {ctx: ctxHSL, min: 1, max: 1, set: setPostponeOutput},
+
+		// echo module (echo-nginx-module)
+		"echo":                   {ctx: ctxLocation | ctxIf, min: 0, max: argsAny, set: setEchoCmd},
+		"echo_duplicate":         {ctx: ctxLocation | ctxIf, min: 2, max: argsAny, set: setEchoCmd},
+		"echo_flush":             {ctx: ctxLocation | ctxIf, set: setEchoCmd},
+		"echo_sleep":             {ctx: ctxLocation | ctxIf, min: 1, max: 1, set: setEchoCmd},
+		"echo_blocking_sleep":    {ctx: ctxLocation | ctxIf, min: 1, max: 1, set: setEchoCmd},
+		"echo_reset_timer":       {ctx: ctxLocation | ctxIf, set: setEchoCmd},
+		"echo_read_request_body": {ctx: ctxLocation | ctxIf, set: setEchoCmd},
+		"echo_request_body":      {ctx: ctxLocation | ctxIf, set: setEchoCmd},
+		"echo_foreach_split":     {ctx: ctxLocation | ctxIf, min: 2, max: argsAny, set: setEchoCmd},
+		"echo_end":               {ctx: ctxLocation | ctxIf, set: setEchoCmd},
+		"echo_before_body":       {ctx: ctxLocation | ctxIf, min: 0, max: argsAny, set: setEchoFilter},
+		"echo_after_body":        {ctx: ctxLocation | ctxIf, min: 0, max: argsAny, set: setEchoFilter},
+		"echo_status":            {ctx: ctxLocation | ctxIf, min: 1, max: 1, set: setEchoStatus},
+
+		// headers-more module (headers-more-nginx-module)
+		"more_set_headers":         {ctx: ctxHSLI, min: 1, max: argsAny, set: setMore},
+		"more_clear_headers":       {ctx: ctxHSLI, min: 1, max: argsAny, set: setMore},
+		"more_set_input_headers":   {ctx: ctxHSLI, min: 1, max: argsAny, set: setMore},
+		"more_clear_input_headers": {ctx: ctxHSLI, min: 1, max: argsAny, set: setMore},
 
 		// Lua handlers
 		"init_by_lua_block":        {ctx: ctxHTTP, block: true, set: setLuaHandler},

@@ -8,8 +8,12 @@ import (
 	"syscall"
 )
 
-// LevelEmerg is the level of every configuration error, as nginx logs them.
-const LevelEmerg = "emerg"
+// Levels of configuration errors, as nginx logs them: most are emerg;
+// some modules (headers-more) log their own at error.
+const (
+	LevelEmerg = "emerg"
+	LevelError = "error"
+)
 
 // Error is a configuration error worded as nginx words it. Error() renders
 // "[emerg] <Msg> in <File>:<Line>", which is nginx's "nginx: [emerg] ..." line
@@ -17,7 +21,7 @@ const LevelEmerg = "emerg"
 // without a position (for example a missing events section); then the
 // " in file:line" suffix is left out.
 type Error struct {
-	Level string // always LevelEmerg for now
+	Level string // LevelEmerg, or LevelError for the module errors nginx logs so
 	Msg   string // nginx wording, without level and position
 	File  string // configuration file as named to Load/Parse or include; may be empty
 	Line  int    // 1-based line nginx would report; 0 when File is empty

@@ -24,6 +24,7 @@ func (b *builder) finishHTTP() error {
 		AbsoluteRedirect:     true,
 		LuaUseDefaultType:    true,
 		LuaHTTP10Buffering:   true,
+		EchoStatus:           200,
 
 		LuaTransformUnderscores: true,
 	}
@@ -122,6 +123,19 @@ func mergeSettings(c, p *Settings) {
 	if inherit("lua_transform_underscores_in_response_headers") {
 		c.LuaTransformUnderscores = p.LuaTransformUnderscores
 	}
+	if inherit("access_rules") {
+		c.AccessRules = p.AccessRules
+	}
+	if inherit("echo_before_body") {
+		c.EchoBefore = p.EchoBefore
+	}
+	if inherit("echo_after_body") {
+		c.EchoAfter = p.EchoAfter
+	}
+	if inherit("echo_status") {
+		c.EchoStatus = p.EchoStatus
+	}
+	mergeMore(c, p)
 }
 
 // mergeServerSettings fills every value of c not set at its own level from p.

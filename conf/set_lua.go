@@ -75,6 +75,7 @@ func setLuaHandler(b *builder, d *Directive) error {
 		slot, set = &b.cfg.HTTP.InitWorkerByLua, b.cfg.HTTP.Settings.set
 	case "content_by_lua":
 		slot, set = &f.loc.Content, f.loc.set
+		f.loc.Handler = HandlerLua
 	case "rewrite_by_lua":
 		slot, set = &b.settings().Rewrite, b.settings().set
 	case "access_by_lua":

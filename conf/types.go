@@ -23,6 +23,7 @@ type Main struct {
 	ErrorLogs           []ErrorLog // error_log entries; default logs/error.log at LogError
 	PID                 string     // pid file, resolved against Prefix; default logs/nginx.pid
 	Env                 []Env      // env directives in order
+	LoadModules         []string   // load_module paths of built-in modules, in order
 }
 
 // Env is one env directive: "env NAME;" keeps the inherited variable,
@@ -120,6 +121,15 @@ type Settings struct {
 	// LuaTransformUnderscores is lua_transform_underscores_in_response_headers
 	// (default on): ngx.header.a_b sets "a-b".
 	LuaTransformUnderscores bool
+	AccessRules             []AccessRule // allow/deny in order; empty: everyone is allowed
+	EchoBefore              []EchoCmd    // echo_before_body commands
+	EchoAfter               []EchoCmd    // echo_after_body commands
+	EchoStatus              int          // echo_status; default 200
+	// More are the headers-more commands in force: the enclosing levels'
+	// first, then this level's. MoreInput and MoreOutput say whether any
+	// of them is an input (request header) or output command.
+	More                  []MoreCmd
+	MoreInput, MoreOutput bool
 
 	set setMask // directives given at this level
 }
@@ -196,6 +206,8 @@ type Location struct {
 	Return   *Return        // nil when none
 	Sets     []Set          // set directives in order
 	Content  *LuaCode       // content_by_lua*; location-only, not inherited
+	Echo     []EchoCmd      // the echo module's content commands; not inherited
+	Handler  ContentHandler // what serves the content phase: the last content directive given
 	Nested   []*Location    // nested locations in config order
 	Parent   *Location      // enclosing location; nil at server level
 	Server   *Server        // owning server
