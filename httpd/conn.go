@@ -63,6 +63,7 @@ type session struct {
 	sendTO    time.Duration
 
 	bodyN   int64 // request body bytes consumed from the wire
+	preread int64 // body bytes that came with the head, as far as nginx's header buffer would hold them
 	left    int64 // Content-Length bytes of the body not consumed yet
 	chunked bool  // the body is chunked (kept past Parser.Reset)
 	chunk   ChunkedDecoder
@@ -94,6 +95,18 @@ type work struct {
 	hbuf    []byte // response head being built
 	body    []byte // response body buffered until the first flush or EOF
 	reqBody []byte // request body read by ReadBody
+	ebuf    []byte // the echo handler's output being built
+
+	etimer     *loop.Timer                  // echo_sleep's timer, made on first use
+	echoBodyFn func(body []byte, err error) // txn.echoBodyRead, bound once
+}
+
+// echoTimer returns the work's echo_sleep timer, resuming its Txn.
+func (w *work) echoTimer() *loop.Timer {
+	if w.etimer == nil {
+		w.etimer = w.txn.s.srv.l.NewTimer(w.txn.echoResume)
+	}
+	return w.etimer
 }
 
 // attach gives the session request state from its server's pool (the
@@ -110,6 +123,9 @@ func (s *session) attach() {
 	}
 	w.hbuf, w.body, w.reqBody = w.hbuf[:0], w.body[:0], w.reqBody[:0]
 	w.txn.s = s
+	if w.echoBodyFn == nil {
+		w.echoBodyFn = w.txn.echoBodyRead
+	}
 	s.work = w
 }
 
@@ -224,6 +240,7 @@ func (s *session) readHead(data []byte) (int, bool) {
 		return len(data), true
 	}
 	s.head = append(s.head[:0], data[:n]...)
+	s.preread = prereadLen(s.lst.lim, n, len(data)-n)
 	s.beginRequest()
 	return n, true
 }
@@ -493,4 +510,18 @@ func splitAddr(a net.Addr) (string, string) {
 		return a.String(), ""
 	}
 	return host, port
+}
+
+// prereadLen is how many of the avail body bytes that arrived with a head
+// of headLen bytes nginx would have read into its header buffer (the first
+// one of client_header_buffer_size, or a large one when the head needed
+// it): those count as pre-read, which decides whether nginx keeps a body in
+// memory.
+func prereadLen(lim Limits, headLen, avail int) int64 {
+	lim = lim.withDefaults()
+	size := lim.HeaderBufferSize
+	if headLen > size {
+		size = lim.LargeHeaderBufferSize
+	}
+	return int64(max(min(avail, size-headLen), 0))
 }

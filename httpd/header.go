@@ -150,6 +150,10 @@ func (r *Request) Version() int { return int(r.major)*1000 + int(r.minor) }
 // HTTP/1.0 without Host (buf-backed).
 func (r *Request) Host(buf []byte) []byte { return r.server.of(buf) }
 
+// RawHead returns the head as it arrived, from the first byte of the
+// request line to the end of the empty line after the headers (buf-backed).
+func (r *Request) RawHead(buf []byte) []byte { return buf[r.start:r.headLen:r.headLen] }
+
 // HeaderLen returns the length of the head, as Parse returned it.
 func (r *Request) HeaderLen() int { return r.headLen }
 

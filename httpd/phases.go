@@ -8,13 +8,16 @@ import (
 
 // Steps of the phase engine, in nginx's order: server rewrite (set and
 // return of the server block), find location (with the internal check
-// and client_max_body_size), location rewrite (set, return), then
-// rewrite_by_lua, access_by_lua and the content handler.
+// and client_max_body_size), location rewrite (set, return, then
+// headers-more's input commands), then rewrite_by_lua, the access module
+// (allow, deny), access_by_lua and the content handler.
 const (
 	stepServerRewrite uint8 = iota
 	stepFindLocation
 	stepLocationRewrite
+	stepMoreInput
 	stepRewriteLua
+	stepAccessRules
 	stepAccessLua
 	stepContent
 	stepDone
@@ -32,20 +35,29 @@ func (t *Txn) run() {
 			t.findLocation()
 		case stepLocationRewrite:
 			t.rewrite(t.loc.Sets, t.loc.Return)
+		case stepMoreInput:
+			t.moreInput()
 		case stepRewriteLua:
 			if code := t.loc.Rewrite; code != nil {
 				t.runLua(PhaseRewrite, code)
 			}
+		case stepAccessRules:
+			t.checkAccess()
 		case stepAccessLua:
 			if code := t.loc.Access; code != nil {
 				t.runLua(PhaseAccess, code)
 			}
 		case stepContent:
-			if t.loc.Content == nil {
+			switch t.loc.Handler {
+			case conf.HandlerLua:
+				t.runLua(PhaseContent, t.loc.Content)
+			case conf.HandlerEcho:
+				t.runEcho()
+				return
+			default:
 				t.serveStatic()
 				return
 			}
-			t.runLua(PhaseContent, t.loc.Content)
 		}
 	}
 	if t.active && !t.pending && t.step == stepDone {
@@ -112,21 +124,25 @@ func (t *Txn) eval(parts []conf.Part) string {
 		return parts[0].Text
 	}
 	s := t.s
-	b := s.hbuf[:0]
+	s.hbuf = t.appendEval(s.hbuf[:0], parts)
+	return string(s.hbuf)
+}
+
+// appendEval appends the value of parts to dst without allocating.
+func (t *Txn) appendEval(dst []byte, parts []conf.Part) []byte {
 	for _, p := range parts {
 		switch p.Kind {
 		case conf.PartLiteral:
-			b = append(b, p.Text...)
+			dst = append(dst, p.Text...)
 		case conf.PartVar:
-			b, _ = t.appendVar(b, strings.ToLower(p.Text))
+			dst, _ = t.appendVar(dst, strings.ToLower(p.Text))
 		case conf.PartCapture:
 			if c, ok := t.Capture(p.N); ok {
-				b = append(b, c...)
+				dst = append(dst, c...)
 			}
 		}
 	}
-	s.hbuf = b
-	return string(b)
+	return dst
 }
 
 // doReturn is nginx's return directive.
@@ -346,7 +362,10 @@ func (t *Txn) abandon(status int) {
 	t.bodyCb = nil
 	if t.pending {
 		t.pending = false
-		if rn := t.s.srv.runner; rn != nil {
+		if t.echo.waiting {
+			t.echo.waiting = false
+			t.s.echoTimer().Stop()
+		} else if rn := t.s.srv.runner; rn != nil {
 			rn.Abort(t)
 		}
 	}

@@ -27,7 +27,7 @@ var (
 // nor given a Content-Length, unless the response has no body.
 func (t *Txn) Buffering() bool {
 	return t.active && !t.finished && !t.onWire && !t.headCalled && !t.fixedLen &&
-		t.clen < 0 && t.req.Version() < 1001 && !t.headerOnly && t.req.MethodID() != MethodHEAD &&
+		t.clen < 0 && !t.noLength && t.req.Version() < 1001 && !t.headerOnly && t.req.MethodID() != MethodHEAD &&
 		t.settings().LuaHTTP10Buffering
 }
 
@@ -114,7 +114,7 @@ func (t *Txn) ResponseHeaders() []Header {
 	if t.ctype != "" {
 		out = append(out, Header{"Content-Type", t.ctype})
 	}
-	if t.clen >= 0 {
+	if t.clen >= 0 && !t.clenHdr {
 		out = append(out, Header{"Content-Length", strconv.FormatInt(t.clen, 10)})
 	}
 	return append(out, t.hdrs...)
@@ -171,6 +171,9 @@ func writeBody[T []byte | string](t *Txn, p T) error {
 		t.hidden += int64(len(p))
 		return nil
 	}
+	if t.ef == efBefore {
+		t.echoBefore()
+	}
 	s := t.s
 	s.body = append(s.body, p...)
 	if len(s.body) >= maxBodyBuffer && !t.Buffering() {
@@ -192,6 +195,9 @@ func (t *Txn) Flush(wait bool, done func(err error)) {
 	}
 	if t.active && !t.finished && t.s.c != nil {
 		t.commit()
+		if t.ef == efBefore && !t.headerOnly {
+			t.echoBefore()
+		}
 		t.flushOut()
 	}
 	if done == nil {
@@ -213,6 +219,9 @@ func (t *Txn) EOF() error {
 		return nil
 	}
 	t.commit()
+	if t.ef != efOff && t.ef != efDone && !t.headerOnly {
+		t.echoAfter()
+	}
 	t.finished = true
 	s := t.s
 	if s.c == nil {
@@ -232,7 +241,8 @@ func (t *Txn) EOF() error {
 // Finished implements Exchange.
 func (t *Txn) Finished() bool { return t.finished }
 
-// commit fixes status and headers (nginx's header_sent).
+// commit fixes status and headers (nginx's header_sent) and runs the
+// header filters, in the reference's order: headers-more, then echo's.
 func (t *Txn) commit() {
 	if t.committed {
 		return
@@ -249,14 +259,19 @@ func (t *Txn) commit() {
 		if !t.ctypeSet && (t.fixedLen || t.settings().LuaUseDefaultType) {
 			t.ctype = t.settings().DefaultType
 		}
-		if t.status == 200 && t.notModified() {
-			t.status, t.headerOnly = 304, true
-			t.ctype, t.clen = "", -1
-			t.dropHeader("accept-ranges")
-		}
+	}
+	t.moreOutput()
+	if t.status == 200 && t.notModified() {
+		t.status, t.headerOnly = 304, true
+		t.ctype, t.clen = "", -1
+		t.dropHeader("accept-ranges")
 	}
 	if t.req.MethodID() == MethodHEAD {
 		t.headerOnly = true
+	}
+	t.echoHeaderFilter()
+	if t.allowRanges {
+		t.rangeFilter()
 	}
 	t.keepalive = t.keepAlive()
 }
@@ -266,7 +281,7 @@ func (t *Txn) keepAlive() bool {
 	s := t.s
 	st := t.settings()
 	switch {
-	case t.linger, s.srv.stopping, !t.req.KeepAlive(), st.KeepaliveTimeout <= 0,
+	case t.linger, s.srv.stopping, t.clientClose, st.KeepaliveTimeout <= 0,
 		st.KeepaliveRequests > 0 && s.requests >= st.KeepaliveRequests:
 		return false
 	case t.bodyState == bodyUnread && !t.expectOK && t.req.ExpectContinue(t.buf):
@@ -327,6 +342,12 @@ func (t *Txn) writeHead(final bool) {
 	s := t.s
 	if t.clen < 0 && !t.headerOnlyStatus() {
 		switch {
+		case t.noLength && !t.headerOnly && t.req.Version() >= 1001:
+			t.chunked = true
+		case t.noLength:
+			if !t.headerOnly {
+				t.keepalive = false // the end of the body is the close
+			}
 		case final && (t.fixedLen || t.req.Version() < 1001 && !t.headCalled && t.settings().LuaHTTP10Buffering && !t.headerOnly):
 			// A body the engine made whole (error pages, return, files),
 			// or an HTTP/1.0 response buffered whole. Output of a Lua
@@ -351,12 +372,12 @@ func (t *Txn) writeHead(final bool) {
 	} else {
 		b = AppendStatusLine(s.hbuf[:0], ResponseStatus(t.status))
 	}
-	if !t.hasHeader("server") {
+	if !t.hideServer && !t.hasHeader("server") {
 		b = append(b, "Server: "...)
 		b = append(b, s.srv.token...)
 		b = append(b, "\r\n"...)
 	}
-	if !t.hasHeader("date") {
+	if !t.hideDate && !t.hasHeader("date") {
 		b = append(b, "Date: "...)
 		b = append(b, clk.date...)
 		b = append(b, "\r\n"...)
@@ -366,7 +387,7 @@ func (t *Txn) writeHead(final bool) {
 		b = append(b, t.ctype...)
 		b = append(b, "\r\n"...)
 	}
-	if t.clen >= 0 {
+	if t.clen >= 0 && !t.clenHdr {
 		b = append(b, "Content-Length: "...)
 		b = strconv.AppendInt(b, t.clen, 10)
 		b = append(b, "\r\n"...)

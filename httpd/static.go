@@ -17,8 +17,8 @@ import (
 // "location / { root html; index index.html; }" every Test::Nginx
 // configuration has and for plain files next to Lua handlers. Files are
 // read whole with blocking calls on the loop's thread, as nginx does
-// without aio; ranges, If-Modified-Since, alias and try_files are not
-// implemented.
+// without aio; byte ranges are served by range.go; alias and try_files
+// are not implemented.
 
 // httpTimeLayout is the RFC 1123 date of Last-Modified and Date.
 const httpTimeLayout = "Mon, 02 Jan 2006 15:04:05 GMT"
@@ -141,8 +141,19 @@ func (t *Txn) sendFile(path, name string, fi fs.FileInfo) {
 	mt := fi.ModTime()
 	t.lastMod = mt.UTC().Format(httpTimeLayout)
 	t.addHeader("ETag", `"`+strconv.FormatInt(mt.Unix(), 16)+"-"+strconv.FormatInt(t.clen, 16)+`"`)
-	t.addHeader("Accept-Ranges", "bytes")
-	_ = t.Write(data)
+	t.allowRanges = true
+	t.commit()
+	if !t.active {
+		return
+	}
+	if t.status == 416 {
+		data = t.s.srv.pages.Page(416)
+	}
+	if len(t.ranges) > 0 && len(data) > 0 {
+		t.writeRanges(data)
+	} else {
+		_ = t.Write(data)
+	}
 	t.finishResponse()
 }
 

@@ -45,24 +45,39 @@ type Txn struct {
 	earlyRes PhaseResult
 
 	// response
-	status     int
-	hdrs       []Header // response headers in order; Content-Type apart
-	ctype      string
-	ctypeSet   bool // the handler set (or cleared) Content-Type
-	clen       int64
-	committed  bool // status and headers are fixed (nginx: header_sent)
-	onWire     bool // the head was written to the Conn
-	chunked    bool
-	finished   bool   // the body was ended
-	headerOnly bool   // HEAD, 204, 304: no body on the wire
-	fixedLen   bool   // the engine made the body (error page, return, file): it has a Content-Length
-	headCalled bool   // SendHeaders was called: the head is fixed as is, no HTTP/1.0 buffering
-	lastMod    string // Last-Modified of a file (nginx's last_modified_time), printed after Content-Length
-	keepalive  bool
-	linger     bool // close with a lingering close after the response
-	hidden     int64
-	bodySent   int64 // body bytes written ($body_bytes_sent)
-	bytesSent  int64 // all bytes written ($bytes_sent)
+	status      int
+	hdrs        []Header // response headers in order; Content-Type apart
+	ctype       string
+	ctypeSet    bool // the handler set (or cleared) Content-Type
+	clen        int64
+	committed   bool // status and headers are fixed (nginx: header_sent)
+	onWire      bool // the head was written to the Conn
+	chunked     bool
+	finished    bool   // the body was ended
+	headerOnly  bool   // HEAD, 204, 304: no body on the wire
+	fixedLen    bool   // the engine made the body (error page, return, file): it has a Content-Length
+	headCalled  bool   // SendHeaders was called: the head is fixed as is, no HTTP/1.0 buffering
+	lastMod     string // Last-Modified of a file (nginx's last_modified_time), printed after Content-Length
+	keepalive   bool
+	linger      bool // close with a lingering close after the response
+	hidden      int64
+	bodySent    int64       // body bytes written ($body_bytes_sent)
+	bytesSent   int64       // all bytes written ($bytes_sent)
+	noLength    bool        // a filter or handler dropped the length: the body is chunked, or ends with the connection
+	noRanges    bool        // Accept-Ranges was cleared: range requests are not honoured
+	allowRanges bool        // the content handler can serve byte ranges (static files)
+	ranges      []byteRange // the byte ranges of a 206 response
+	boundary    uint64      // the multipart/byteranges boundary of several ranges
+	partCtype   string      // the content type of each part of a multipart/byteranges body
+	clenHdr     bool        // Content-Length is a header of the list (headers-more set it)
+	hideServer  bool        // the Server header nginx adds was cleared (more_clear_headers)
+	hideDate    bool        // the Date header nginx adds was cleared
+	ef          uint8       // the echo body filter's state (efOff when the location has none)
+
+	// clientClose: the client asked to close, as decided at the
+	// request's start (nginx's r->keepalive).
+	clientClose bool
+	echo        echoState // the echo handler's state
 
 	// variables
 	vals      []string // values of set variables, by Server.vars index
@@ -99,6 +114,7 @@ func (t *Txn) begin() {
 	if t.req.HasBody() {
 		t.bodyState = bodyUnread
 	}
+	t.clientClose = !t.req.KeepAlive()
 	t.srv, t.caps = s.srv.selectServer(s.lst, t.req.Host(t.buf))
 	if t.caps != nil {
 		t.caps = cloneStrings(t.caps)
@@ -126,7 +142,11 @@ func (t *Txn) reset() {
 	clear(valSet)
 	hdrs := t.hdrs[:0]
 	clear(t.hdrs)
-	*t = Txn{s: t.s, vals: vals, valSet: valSet, hdrs: hdrs, clen: -1, active: true}
+	items := t.echo.items[:0]
+	clear(t.echo.items)
+	ranges := t.ranges[:0]
+	*t = Txn{s: t.s, vals: vals, valSet: valSet, hdrs: hdrs, clen: -1, active: true, ranges: ranges}
+	t.echo.items = items
 }
 
 // clear drops references once the connection is gone.

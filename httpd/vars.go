@@ -190,7 +190,7 @@ func (t *Txn) appendVar(dst []byte, name string) ([]byte, bool) {
 	case "pid":
 		return append(dst, pidString...), true
 	case "request_body":
-		if t.bodyState == bodyDone && t.s.reqBody != nil && t.bodyCb == nil {
+		if t.bodyState == bodyDone && t.s.reqBody != nil && t.bodyCb == nil && t.bodyInMemory() {
 			return append(dst, s.reqBody...), true
 		}
 		return dst, false
@@ -198,6 +198,10 @@ func (t *Txn) appendVar(dst []byte, name string) ([]byte, bool) {
 		return dst, false
 	}
 	switch {
+	case strings.HasPrefix(name, "echo_"):
+		if out, found, known := t.appendEchoVar(dst, name); known {
+			return out, found
+		}
 	case strings.HasPrefix(name, "http_"):
 		return appendFound(dst, t.headerUnderscored(name[5:]))
 	case strings.HasPrefix(name, "arg_"):
