@@ -230,6 +230,10 @@ func startGeneration(cfg *conf.Config, o RunOptions, inherit []map[string]int) (
 		// ngx_lua's warning, without the position conf does not keep.
 		elog.Log(conf.LogAlert, 0, 0, "lua_code_cache is off; this will hurt performance")
 	}
+	for _, m := range cfg.Main.LoadModules {
+		// The line is accepted: the module is built in, nothing to load.
+		elog.Logf(conf.LogNotice, 0, 0, "load_module \"%s\": the %s module is built into luring", m, conf.BuiltinModule(m))
+	}
 	inst, err := Start(cfg, elog.ErrorLog, Options{Bind: o.Bind, Inherit: inherit})
 	if err != nil {
 		elog.Close()

@@ -38,6 +38,7 @@ const (
 	portWorkerFail  = 19719
 	portPidDir      = 19720
 	portLuaFiles    = 19724
+	portModulesMix  = 19725
 )
 
 // addr is the listen address of port.
