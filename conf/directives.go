@@ -103,6 +103,25 @@ func init() {
 		"set":         {ctx: ctxServer | ctxLocation | ctxIf, min: 2, max: 2, set: setSet},
 		"internal":    {ctx: ctxLocation, set: setInternal},
 
+		// proxy module
+		"proxy_pass":                 {ctx: ctxLocation | ctxIf, min: 1, max: 1, set: setProxyPass},
+		"proxy_set_header":           {ctx: ctxHSL, min: 2, max: 2, set: setProxySetHeader},
+		"proxy_http_version":         {ctx: ctxHSL, min: 1, max: 1, set: setProxyHTTPVersion},
+		"proxy_pass_request_headers": {ctx: ctxHSL, min: flagArgs, max: flagArgs, set: setFlag(func(s *Settings) *bool { return &s.Proxy.PassHeaders })},
+		"proxy_pass_request_body":    {ctx: ctxHSL, min: flagArgs, max: flagArgs, set: setFlag(func(s *Settings) *bool { return &s.Proxy.PassBody })},
+		"proxy_buffering":            {ctx: ctxHSL, min: flagArgs, max: flagArgs, set: setFlag(func(s *Settings) *bool { return &s.Proxy.Buffering })},
+		"proxy_connect_timeout":      {ctx: ctxHSL, min: 1, max: 1, set: setProxyConnectTimeout},
+		"proxy_read_timeout":         {ctx: ctxHSL, min: 1, max: 1, set: setProxyReadTimeout},
+		"proxy_send_timeout":         {ctx: ctxHSL, min: 1, max: 1, set: setProxySendTimeout},
+		"proxy_hide_header":          {ctx: ctxHSL, min: 1, max: 1, set: setProxyHeaderList},
+		"proxy_pass_header":          {ctx: ctxHSL, min: 1, max: 1, set: setProxyHeaderList},
+		"proxy_redirect":             {ctx: ctxHSL, min: 1, max: 2, set: setProxyRedirect},
+		// accepted: the response streams through whatever buffers it needs
+		"proxy_request_buffering": {ctx: ctxHSL, min: flagArgs, max: flagArgs, set: setFlagNoop},
+		"proxy_buffer_size":       {ctx: ctxHSL, min: 1, max: 1, set: setNoop},
+		"proxy_buffers":           {ctx: ctxHSL, min: 2, max: 2, set: setNoop},
+		"proxy_busy_buffers_size": {ctx: ctxHSL, min: 1, max: 1, set: setNoop},
+
 		// access module
 		"allow": {ctx: ctxHSL, min: 1, max: 1, set: setAccessRule},
 		"deny":  {ctx: ctxHSL, min: 1, max: 1, set: setAccessRule},

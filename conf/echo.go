@@ -53,6 +53,7 @@ const (
 	HandlerStatic ContentHandler = iota // none given: static files under root
 	HandlerLua                          // content_by_lua*
 	HandlerEcho                         // the echo module's commands
+	HandlerProxy                        // proxy_pass
 )
 
 // echoOps maps each content directive to its opcode.

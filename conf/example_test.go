@@ -26,10 +26,10 @@ http {
 	fmt.Println(loc.Pattern, loc.Content.ChunkName)
 	fmt.Printf("%q\n", loc.Content.Source)
 
-	_, err = conf.Parse("/srv/conf/nginx.conf", []byte("events {}\nhttp {\n  proxy_pass http://x;\n}"))
+	_, err = conf.Parse("/srv/conf/nginx.conf", []byte("events {}\nhttp {\n  fastcgi_pass 127.0.0.1:9000;\n}"))
 	fmt.Println(err)
 	// Output:
 	// /t =content_by_lua(nginx.conf:7)
 	// " ngx.say(\"hi\") "
-	// [emerg] directive "proxy_pass" is not supported by luring yet in /srv/conf/nginx.conf:3
+	// [emerg] directive "fastcgi_pass" is not supported by luring yet in /srv/conf/nginx.conf:3
 }

@@ -25,6 +25,7 @@ func (b *builder) finishHTTP() error {
 		LuaUseDefaultType:    true,
 		LuaHTTP10Buffering:   true,
 		EchoStatus:           200,
+		Proxy:                proxyDefaults,
 
 		LuaTransformUnderscores: true,
 	}
@@ -43,6 +44,7 @@ func (b *builder) finishHTTP() error {
 		for _, loc := range srv.Named {
 			mergeLocation(loc, &srv.Settings)
 		}
+		srv.AutoRedirect = proxyRedirects(srv)
 	}
 	return nil
 }
@@ -136,6 +138,7 @@ func mergeSettings(c, p *Settings) {
 		c.EchoStatus = p.EchoStatus
 	}
 	mergeMore(c, p)
+	mergeProxy(c, p)
 }
 
 // mergeServerSettings fills every value of c not set at its own level from p.

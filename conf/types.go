@@ -130,6 +130,7 @@ type Settings struct {
 	// of them is an input (request header) or output command.
 	More                  []MoreCmd
 	MoreInput, MoreOutput bool
+	Proxy                 ProxySettings // the proxy module's directives
 
 	set setMask // directives given at this level
 }
@@ -189,30 +190,35 @@ type Server struct {
 	Named     []*Location  // named locations (@name)
 	Return    *Return      // server-level return; nil when none
 	Sets      []Set        // server-level set directives in order
-	File      string       // file of the server directive
-	Line      int          // line of the server directive
-	hasListen bool         // a listen directive was given
-	names     map[string]bool
+	// AutoRedirect holds the URIs answered with a redirect to the same
+	// URI with a slash: a proxying location is named so (nginx's
+	// auto_redirect).
+	AutoRedirect map[string]bool
+	File         string // file of the server directive
+	Line         int    // line of the server directive
+	hasListen    bool   // a listen directive was given
+	names        map[string]bool
 }
 
 // Location is one location block; Settings are merged from its parent.
 type Location struct {
 	Settings
-	Match    MatchKind      // how Pattern is matched
-	Pattern  string         // prefix, exact URI, regex source, or "@name"
-	Regex    *regexp.Regexp // compiled pattern for MatchRegex/MatchRegexCaseless
-	Name     string         // "@name" of a named location; "" otherwise
-	Internal bool           // "internal;": only internal redirects and subrequests may use it
-	Return   *Return        // nil when none
-	Sets     []Set          // set directives in order
-	Content  *LuaCode       // content_by_lua*; location-only, not inherited
-	Echo     []EchoCmd      // the echo module's content commands; not inherited
-	Handler  ContentHandler // what serves the content phase: the last content directive given
-	Nested   []*Location    // nested locations in config order
-	Parent   *Location      // enclosing location; nil at server level
-	Server   *Server        // owning server
-	File     string         // file of the location directive
-	Line     int            // line of the location directive
+	Match     MatchKind      // how Pattern is matched
+	Pattern   string         // prefix, exact URI, regex source, or "@name"
+	Regex     *regexp.Regexp // compiled pattern for MatchRegex/MatchRegexCaseless
+	Name      string         // "@name" of a named location; "" otherwise
+	Internal  bool           // "internal;": only internal redirects and subrequests may use it
+	Return    *Return        // nil when none
+	Sets      []Set          // set directives in order
+	Content   *LuaCode       // content_by_lua*; location-only, not inherited
+	Echo      []EchoCmd      // the echo module's content commands; not inherited
+	ProxyPass *ProxyPass     // proxy_pass; nil when none; not inherited
+	Handler   ContentHandler // what serves the content phase: the last content directive given
+	Nested    []*Location    // nested locations in config order
+	Parent    *Location      // enclosing location; nil at server level
+	Server    *Server        // owning server
+	File      string         // file of the location directive
+	Line      int            // line of the location directive
 }
 
 // Return is a return directive.

@@ -99,6 +99,26 @@ type work struct {
 
 	etimer     *loop.Timer                  // echo_sleep's timer, made on first use
 	echoBodyFn func(body []byte, err error) // txn.echoBodyRead, bound once
+
+	pbuf    []byte      // the request sent upstream
+	phead   []byte      // the upstream's response head being read
+	ptimer  *loop.Timer // the proxy's connect and read timeout, made on first use
+	pseq    uint64      // numbers the proxy's connects, so a late one is recognised
+	proxyFn struct {    // the proxy's callbacks, bound once
+		body  func(body []byte, err error)
+		data  func(c *loop.Conn, data []byte) int
+		eof   func(c *loop.Conn)
+		close func(c *loop.Conn, err error)
+		drain func(err error)
+	}
+}
+
+// proxyTimer returns the work's proxy timer, calling its Txn back.
+func (w *work) proxyTimer() *loop.Timer {
+	if w.ptimer == nil {
+		w.ptimer = w.txn.s.srv.l.NewTimer(w.txn.proxyTimeout)
+	}
+	return w.ptimer
 }
 
 // echoTimer returns the work's echo_sleep timer, resuming its Txn.
@@ -124,7 +144,10 @@ func (s *session) attach() {
 	w.hbuf, w.body, w.reqBody = w.hbuf[:0], w.body[:0], w.reqBody[:0]
 	w.txn.s = s
 	if w.echoBodyFn == nil {
-		w.echoBodyFn = w.txn.echoBodyRead
+		t := &w.txn
+		w.echoBodyFn = t.echoBodyRead
+		w.proxyFn.body, w.proxyFn.data, w.proxyFn.eof = t.proxyBodyRead, t.proxyData, t.proxyEOF
+		w.proxyFn.close, w.proxyFn.drain = t.proxyClosed, t.proxyDrained
 	}
 	s.work = w
 }

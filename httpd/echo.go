@@ -20,7 +20,6 @@ import (
 // Txn and is reset with it.
 type echoState struct {
 	pc      int      // next command
-	waiting bool     // a sleep or the body reader will resume the handler
 	timerMs int64    // echo_reset_timer's start, unix ms; 0: the request's start
 	counter int      // $echo_incr
 	foreach bool     // inside an echo_foreach_split loop
@@ -86,7 +85,7 @@ func (t *Txn) echoCmd(cmd *conf.EchoCmd) bool {
 		n, ok := echoSize(t.echoArg(cmd, 0))
 		if !ok {
 			t.logf(conf.LogError, logEchoBadSize, t.echoArg(cmd, 0))
-			t.echoFail(500)
+			t.failRequest(500)
 			return false
 		}
 		t.echoHeader()
@@ -98,7 +97,7 @@ func (t *Txn) echoCmd(cmd *conf.EchoCmd) bool {
 		ms, ok := echoMillis(t.echoArg(cmd, 0))
 		if !ok {
 			t.logf(conf.LogError, logEchoBadSleep, t.echoArg(cmd, 0))
-			t.echoFail(400)
+			t.failRequest(400)
 			return false
 		}
 		if cmd.Op == conf.EchoBlockingSleep {
@@ -166,12 +165,12 @@ func (t *Txn) echoDuplicate(n int64, s string) {
 func (t *Txn) echoForeach(cmd *conf.EchoCmd) bool {
 	if t.echo.foreach {
 		t.logf(conf.LogError, logEchoNested)
-		t.echoFail(500)
+		t.failRequest(500)
 		return false
 	}
 	if len(cmd.Args) < 2 {
 		t.logf(conf.LogError, logEchoForeachArgs)
-		t.echoFail(500)
+		t.failRequest(500)
 		return false
 	}
 	delim := t.echoArg(cmd, 0)
@@ -202,17 +201,14 @@ func (t *Txn) echoForeach(cmd *conf.EchoCmd) bool {
 }
 
 // echoWait marks the handler as waiting for a timer or the body.
-func (t *Txn) echoWait() {
-	t.echo.waiting = true
-	t.pending = true
-}
+func (t *Txn) echoWait() { t.waitFor(waitEcho) }
 
 // echoResume goes on with the next command after a wait.
 func (t *Txn) echoResume() {
-	if !t.active || !t.echo.waiting {
+	if !t.active || t.waitMod != waitEcho {
 		return
 	}
-	t.echo.waiting, t.pending = false, false
+	t.waitFor(waitNone)
 	t.echo.pc++
 	t.echoRun()
 }
@@ -220,24 +216,24 @@ func (t *Txn) echoResume() {
 // echoBodyRead is the body reader's callback of echo_read_request_body.
 func (t *Txn) echoBodyRead(_ []byte, err error) {
 	if err != nil {
-		if !t.active {
+		if !t.active || t.waitMod != waitEcho {
 			return
 		}
-		t.echo.waiting, t.pending = false, false
+		t.waitFor(waitNone)
 		code := 400
 		if e, ok := err.(*Error); ok {
 			code = e.Status
 		}
-		t.echoFail(code)
+		t.failRequest(code)
 		return
 	}
 	t.echoResume()
 }
 
-// echoFail ends the request after a failed command: with a status page
-// when nothing was sent yet, else by closing the connection (nginx
-// cannot send a status once the header went out).
-func (t *Txn) echoFail(code int) {
+// failRequest ends the request after a module's handler failed: with a
+// status page when nothing was sent yet, else by closing the connection
+// (nginx cannot send a status once the header went out).
+func (t *Txn) failRequest(code int) {
 	if t.committed {
 		t.closeNoResponse(code)
 		return

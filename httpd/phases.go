@@ -54,6 +54,9 @@ func (t *Txn) run() {
 			case conf.HandlerEcho:
 				t.runEcho()
 				return
+			case conf.HandlerProxy:
+				t.runProxy()
+				return
 			default:
 				t.serveStatic()
 				return
@@ -66,7 +69,13 @@ func (t *Txn) run() {
 }
 
 func (t *Txn) findLocation() {
-	loc, caps := t.srv.Match(unsafeString(t.req.Path(t.buf)))
+	path := unsafeString(t.req.Path(t.buf))
+	if t.srv.AutoRedirect[path] {
+		// nginx's auto_redirect: "location /t/" proxies, "/t" is sent there.
+		t.redirectSlash(path)
+		return
+	}
+	loc, caps := t.srv.Match(path)
 	if loc == nil {
 		t.special(404)
 		return
@@ -83,6 +92,17 @@ func (t *Txn) findLocation() {
 		t.logf(conf.LogError, "client intended to send too large body: %d bytes", t.req.ContentLength())
 		t.special(413)
 	}
+}
+
+// redirectSlash answers 301 to path with a slash (and the arguments).
+func (t *Txn) redirectSlash(path string) {
+	l := path + "/"
+	if a := t.Args(); a != "" {
+		l += "?" + a
+	}
+	t.loc, _ = t.srv.Match(path + "/")
+	t.setLocation(l)
+	t.special(301)
 }
 
 // rewrite runs set directives in order and a return, as nginx's rewrite
@@ -159,10 +179,7 @@ func (t *Txn) doReturn(r *conf.Return) {
 	}
 	switch {
 	case r.HasText && (code == 301 || code == 302 || code == 303 || code == 307 || code == 308):
-		if strings.HasPrefix(text, "/") {
-			text = t.absoluteURL(text)
-		}
-		t.addHeader("Location", text)
+		t.setLocation(text)
 		t.special(code)
 	case code < 400 || r.HasText:
 		t.status, t.fixedLen = code, true
@@ -362,12 +379,17 @@ func (t *Txn) abandon(status int) {
 	t.bodyCb = nil
 	if t.pending {
 		t.pending = false
-		if t.echo.waiting {
-			t.echo.waiting = false
+		switch t.waitMod {
+		case waitEcho:
 			t.s.echoTimer().Stop()
-		} else if rn := t.s.srv.runner; rn != nil {
-			rn.Abort(t)
+		case waitProxy:
+			t.proxyRelease()
+		default:
+			if rn := t.s.srv.runner; rn != nil {
+				rn.Abort(t)
+			}
 		}
+		t.waitMod = waitNone
 	}
 	if t.bytesSent == 0 {
 		t.status = status

@@ -92,6 +92,9 @@ func (t *Txn) SetResponseHeader(name string, values []string) {
 		}
 		return
 	}
+	if equalFold(name, "location") {
+		t.locEngine = false
+	}
 	kept := t.hdrs[:0]
 	for _, h := range t.hdrs {
 		if len(h.Name) != len(name) || !equalFold(h.Name, name) {
@@ -398,7 +401,10 @@ func (t *Txn) writeHead(final bool) {
 		b = append(b, "\r\n"...)
 	}
 	for _, h := range t.hdrs {
-		if equalFold(h.Name, "location") {
+		if t.relativeLocation(h) {
+			// nginx's header filter makes a local redirect absolute, and
+			// prints it here; other Locations keep their place.
+			h.Value = t.absoluteURL(h.Value)
 			b = appendHeader(b, h)
 		}
 	}
@@ -420,13 +426,28 @@ func (t *Txn) writeHead(final bool) {
 		b = append(b, "Connection: close\r\n"...)
 	}
 	for _, h := range t.hdrs {
-		if !equalFold(h.Name, "location") && !hopByHop(h.Name) {
+		if !t.relativeLocation(h) && !hopByHop(h.Name) {
 			b = appendHeader(b, h)
 		}
 	}
 	b = append(b, "\r\n"...)
 	s.hbuf = b
 	t.wireBytes(b)
+}
+
+// relativeLocation reports whether h is a Location the header writer
+// makes absolute: the engine's own (return, redirects, a proxied one; not
+// one Lua set, which ngx_lua keeps as it is) starting with '/', with
+// absolute_redirect on.
+func (t *Txn) relativeLocation(h Header) bool {
+	return t.locEngine && len(h.Value) > 0 && h.Value[0] == '/' && equalFold(h.Name, "location") && t.settings().AbsoluteRedirect
+}
+
+// setLocation adds the engine's Location header (nginx's
+// headers_out.location).
+func (t *Txn) setLocation(v string) {
+	t.addHeader("Location", v)
+	t.locEngine = true
 }
 
 // headerOnlyStatus: statuses whose responses never have a body or length.

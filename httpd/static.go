@@ -50,10 +50,7 @@ func (t *Txn) serveStatic() {
 		if a := t.Args(); a != "" {
 			loc += "?" + a
 		}
-		if st.AbsoluteRedirect {
-			loc = t.absoluteURL(loc)
-		}
-		t.addHeader("Location", loc)
+		t.setLocation(loc)
 		t.special(301)
 		return
 	}

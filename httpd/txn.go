@@ -70,6 +70,7 @@ type Txn struct {
 	boundary    uint64      // the multipart/byteranges boundary of several ranges
 	partCtype   string      // the content type of each part of a multipart/byteranges body
 	clenHdr     bool        // Content-Length is a header of the list (headers-more set it)
+	locEngine   bool        // the Location header is the engine's, made absolute when relative
 	hideServer  bool        // the Server header nginx adds was cleared (more_clear_headers)
 	hideDate    bool        // the Date header nginx adds was cleared
 	ef          uint8       // the echo body filter's state (efOff when the location has none)
@@ -77,7 +78,9 @@ type Txn struct {
 	// clientClose: the client asked to close, as decided at the
 	// request's start (nginx's r->keepalive).
 	clientClose bool
-	echo        echoState // the echo handler's state
+	waitMod     uint8      // which module handler waits (waitEcho, waitProxy); waitNone for Lua's
+	echo        echoState  // the echo handler's state
+	proxy       proxyState // the proxy handler's state
 
 	// variables
 	vals      []string // values of set variables, by Server.vars index
@@ -92,6 +95,19 @@ type Txn struct {
 	ctx  any
 	strs [nLazy]string
 	have uint8 // bit i: strs[i] is built
+}
+
+// Module handlers that wait (Txn.waitMod): what abandon must cancel.
+const (
+	waitNone  uint8 = iota // no module handler waits (Lua's waits are the runner's)
+	waitEcho               // echo_sleep or echo_read_request_body
+	waitProxy              // the proxy: body, connect, or upstream response
+)
+
+// waitFor marks a module handler as waiting (m) or done waiting.
+func (t *Txn) waitFor(m uint8) {
+	t.waitMod = m
+	t.pending = m != waitNone
 }
 
 // Lazily built request strings.

@@ -37,6 +37,7 @@ func init() {
 		request_method request scheme server_protocol host hostname remote_addr remote_port
 		server_addr server_port server_name status body_bytes_sent bytes_sent request_length
 		request_time msec time_local time_iso8601 connection connection_requests
+		proxy_host proxy_port proxy_add_x_forwarded_for
 		content_length content_type nginx_version pid remote_user request_body limit_rate`) {
 		builtinVars[n] = true
 	}
@@ -200,6 +201,10 @@ func (t *Txn) appendVar(dst []byte, name string) ([]byte, bool) {
 	switch {
 	case strings.HasPrefix(name, "echo_"):
 		if out, found, known := t.appendEchoVar(dst, name); known {
+			return out, found
+		}
+	case strings.HasPrefix(name, "proxy_"):
+		if out, found, known := t.appendProxyVar(dst, name); known {
 			return out, found
 		}
 	case strings.HasPrefix(name, "http_"):
