@@ -16,11 +16,12 @@ import (
 var referenceFiles = []string{
 	"/usr/lib/nginx/modules/ndk_http_module.so",
 	"/usr/lib/nginx/modules/ngx_http_lua_module.so",
+	"/usr/lib/nginx/modules/ngx_http_echo_module.so",
 	"/usr/share/lua/5.1/resty/core.lua",
 }
 
 // referencePackages are the Debian packages of the reference and wrk.
-var referencePackages = []string{"nginx", "libnginx-mod-http-lua", "lua-resty-core", "wrk"}
+var referencePackages = []string{"nginx", "libnginx-mod-http-lua", "libnginx-mod-http-echo", "lua-resty-core", "wrk"}
 
 // missingReference lists what of the reference is missing.
 func missingReference() []string {
