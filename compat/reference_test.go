@@ -37,6 +37,10 @@ const (
 	handlersCfg = "testdata/handlers.conf"
 )
 
+// refModuleFiles are the reference's modules the configuration loads.
+var refModuleFiles = []string{"ndk_http_module.so", "ngx_http_lua_module.so",
+	"ngx_http_echo_module.so", "ngx_http_headers_more_filter_module.so"}
+
 // envGoldenOnly, set to anything, makes the test compare with the golden
 // answers even where the reference is installed (to check that path).
 const envGoldenOnly = "LURING_COMPAT_GOLDEN"
@@ -142,6 +146,18 @@ var requests = []request{
 	{name: "HTTP/1.0 flush", target: "/flush", version: "HTTP/1.0"},
 	{name: "HTTP/1.0 req getters", target: "/req?a=1", version: "HTTP/1.0"},
 	{name: "HTTP/1.0 exit 404", target: "/exit/404", version: "HTTP/1.0"},
+	{name: "echo commands", target: "/echo/basic?a=A"},
+	{name: "echo flush sleep status", target: "/echo/stream"},
+	{name: "echo filters around Lua", target: "/echo/filters"},
+	{name: "echo filter on an error page", target: "/echo/error-page"},
+	{name: "echo raw request head", target: "/echo/headers", headers: "X-Raw: 1\r\n"},
+	{name: "echo foreach split", target: "/echo/foreach?list=a,,b,c,"},
+	{name: "HEAD echo", method: "HEAD", target: "/echo/basic"},
+	{name: "HTTP/1.0 echo", target: "/echo/stream", version: "HTTP/1.0"},
+	{name: "more_set_headers on Lua output", target: "/more/out?v=V"},
+	{name: "more_set_input_headers seen by Lua", target: "/more/in", headers: "X-Drop: d\r\nUser-Agent: curl\r\n"},
+	{name: "more_set_headers -s on a denial", target: "/more/status"},
+	{name: "proxy_pass to a location", target: "/proxy/front"},
 }
 
 // knownDiff is a difference from the reference that is not fixed here:
@@ -375,8 +391,8 @@ func freePort(t *testing.T) int {
 	return port
 }
 
-// confTemplate is the nginx.conf both servers run; %[1]s is the reference's
-// module lines (empty for luring), %[2]s its lua_package_path line, %[3]d
+// confTemplate is the nginx.conf both servers run; %[1]s is the
+// load_module lines (luring accepts them), %[2]s the reference's lua_package_path line, %[3]d
 // the port. Everything that differs stays on the lines before the include,
 // so both see handlers.conf alike.
 const confTemplate = `%[1]sworker_processes 1;
@@ -426,11 +442,14 @@ func startServer(t *testing.T, name, bin string, reference bool) *server {
 	handlers, err := os.ReadFile(handlersCfg)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(prefix, "conf", "handlers.conf"), handlers, 0o644))
-	modules, pkgPath := "", "# no lua_package_path"
+	pkgPath := "# no lua_package_path"
 	if reference {
-		modules = "load_module " + refModules + "/ndk_http_module.so; " +
-			"load_module " + refModules + "/ngx_http_lua_module.so;\n"
 		pkgPath = fmt.Sprintf("lua_package_path %q;", refLuaPath)
+	}
+	// Both read the same load_module lines: luring has the modules built in.
+	modules := ""
+	for _, m := range refModuleFiles {
+		modules += "load_module " + refModules + "/" + m + ";\n"
 	}
 	port := freePort(t)
 	cfg := fmt.Sprintf(confTemplate, modules, pkgPath, port)
@@ -514,7 +533,7 @@ func referenceInstalled() (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	for _, m := range []string{"ndk_http_module.so", "ngx_http_lua_module.so"} {
+	for _, m := range refModuleFiles {
 		if _, err := os.Stat(filepath.Join(refModules, m)); err != nil {
 			return "", false
 		}
