@@ -72,11 +72,11 @@ func (t *Txn) ifRangeMatches() bool {
 		vs := t.headerValues("etag")
 		return len(vs) > 0 && string(ir) == vs[len(vs)-1]
 	}
-	if t.lastMod == "" {
+	if t.fileTime == "" {
 		return false
 	}
 	a, ok1 := parseHTTPTime(string(ir))
-	b, ok2 := parseHTTPTime(t.lastMod)
+	b, ok2 := parseHTTPTime(t.fileTime)
 	return ok1 && ok2 && a == b
 }
 

@@ -245,7 +245,8 @@ func (t *Txn) EOF() error {
 func (t *Txn) Finished() bool { return t.finished }
 
 // commit fixes status and headers (nginx's header_sent) and runs the
-// header filters, in the reference's order: headers-more, then echo's.
+// header filters, in the reference's order: not-modified, headers-more,
+// echo's, range.
 func (t *Txn) commit() {
 	if t.committed {
 		return
@@ -263,12 +264,12 @@ func (t *Txn) commit() {
 			t.ctype = t.settings().DefaultType
 		}
 	}
-	t.moreOutput()
 	if t.status == 200 && t.notModified() {
 		t.status, t.headerOnly = 304, true
 		t.ctype, t.clen = "", -1
 		t.dropHeader("accept-ranges")
 	}
+	t.moreOutput()
 	if t.req.MethodID() == MethodHEAD {
 		t.headerOnly = true
 	}
@@ -426,7 +427,9 @@ func (t *Txn) writeHead(final bool) {
 		b = append(b, "Connection: close\r\n"...)
 	}
 	for _, h := range t.hdrs {
-		if !t.relativeLocation(h) && !hopByHop(h.Name) {
+		// Headers a handler set are sent as set, Connection and
+		// Transfer-Encoding included (after the engine's own), as nginx does.
+		if !t.relativeLocation(h) {
 			b = appendHeader(b, h)
 		}
 	}
@@ -460,11 +463,6 @@ func (t *Txn) hasHeader(lname string) bool {
 		}
 	}
 	return false
-}
-
-// hopByHop: headers the engine writes itself; handler copies are dropped.
-func hopByHop(name string) bool {
-	return equalFold(name, "connection") || equalFold(name, "transfer-encoding") || equalFold(name, "keep-alive")
 }
 
 func appendHeader(b []byte, h Header) []byte {

@@ -137,6 +137,7 @@ func (t *Txn) sendFile(path, name string, fi fs.FileInfo) {
 	}
 	mt := fi.ModTime()
 	t.lastMod = mt.UTC().Format(httpTimeLayout)
+	t.fileTime = t.lastMod
 	t.addHeader("ETag", `"`+strconv.FormatInt(mt.Unix(), 16)+"-"+strconv.FormatInt(t.clen, 16)+`"`)
 	t.allowRanges = true
 	t.commit()
@@ -185,7 +186,7 @@ func (t *Txn) notModified() bool {
 		return false
 	}
 	if ims != nil {
-		lm := t.lastMod
+		lm := t.fileTime
 		if lm == "" {
 			vs := t.headerValues("last-modified")
 			if len(vs) == 0 {

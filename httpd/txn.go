@@ -57,7 +57,8 @@ type Txn struct {
 	headerOnly  bool   // HEAD, 204, 304: no body on the wire
 	fixedLen    bool   // the engine made the body (error page, return, file): it has a Content-Length
 	headCalled  bool   // SendHeaders was called: the head is fixed as is, no HTTP/1.0 buffering
-	lastMod     string // Last-Modified of a file (nginx's last_modified_time), printed after Content-Length
+	lastMod     string // Last-Modified of a file, printed after Content-Length (headers-more may drop it)
+	fileTime    string // a file's Last-Modified as nginx's last_modified_time: what If-Modified-Since and If-Range compare
 	keepalive   bool
 	linger      bool // close with a lingering close after the response
 	hidden      int64
