@@ -74,10 +74,10 @@ func TestConfigTest(t *testing.T) {
 
 	t.Run("nginx directive luring lacks", func(t *testing.T) {
 		text := strings.Replace(good, `ngx.say("ok")`, "", 1)
-		text = strings.Replace(text, "content_by_lua_block {", "proxy_pass http://127.0.0.1:1;\n            content_by_lua_block {", 1)
+		text = strings.Replace(text, "content_by_lua_block {", "fastcgi_pass 127.0.0.1:1;\n            content_by_lua_block {", 1)
 		res, path := testConf(t, "nginx.conf", text, nil)
-		failed(t, res, path, fmt.Sprintf(`directive "proxy_pass" is not supported by luring yet in %s:%d`,
-			path, lineOf(text, "proxy_pass")))
+		failed(t, res, path, fmt.Sprintf(`directive "fastcgi_pass" is not supported by luring yet in %s:%d`,
+			path, lineOf(text, "fastcgi_pass")))
 	})
 
 	t.Run("lua syntax error", func(t *testing.T) {
