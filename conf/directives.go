@@ -118,6 +118,8 @@ func init() {
 		"proxy_redirect":             {ctx: ctxHSL, min: 1, max: 2, set: setProxyRedirect},
 		// accepted: the response streams through whatever buffers it needs
 		"proxy_request_buffering": {ctx: ctxHSL, min: flagArgs, max: flagArgs, set: setFlagNoop},
+		// only statuses error_page names are intercepted, and error_page is not there yet
+		"proxy_intercept_errors":  {ctx: ctxHSL, min: flagArgs, max: flagArgs, set: setFlagNoop},
 		"proxy_buffer_size":       {ctx: ctxHSL, min: 1, max: 1, set: setNoop},
 		"proxy_buffers":           {ctx: ctxHSL, min: 2, max: 2, set: setNoop},
 		"proxy_busy_buffers_size": {ctx: ctxHSL, min: 1, max: 1, set: setNoop},
