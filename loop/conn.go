@@ -6,7 +6,6 @@ import (
 	"os"
 
 	"github.com/luring/luring/linux"
-	"github.com/luring/luring/ring"
 	"golang.org/x/sys/unix"
 )
 
@@ -222,9 +221,6 @@ func (c *Conn) CloseNow(err error) {
 	if c.sendUD != 0 {
 		c.l.cancel(c.fd, c.sendUD)
 	}
-	if c.shutUD != 0 {
-		// Shutdown completes by itself, promptly.
-	}
 	c.maybeFinish()
 }
 
@@ -250,8 +246,3 @@ func (c *Conn) queueDelivery() {
 		c.l.deliver = append(c.l.deliver, c)
 	}
 }
-
-var errNoHandler = errors.New("loop: connection has no OnData")
-
-// unused guard against an unused import when ring is only used in types.
-var _ ring.Completion

@@ -32,8 +32,8 @@ func (c *Conn) updateRead() {
 func (c *Conn) armRecv() {
 	l := c.l
 	if l.multi {
-		_, ud := l.ops.alloc(opRecvMulti)
-		l.ops.ops[uint32(ud)].conn = c
+		o, ud := l.ops.alloc(opRecvMulti)
+		o.conn = c
 		c.recvUD, c.recvMulti, c.cancelled = ud, true, false
 		l.r.RecvMultishot(ud, c.fd, bufGroup)
 		return
@@ -42,8 +42,8 @@ func (c *Conn) armRecv() {
 	if cap(c.in)-len(c.in) < minRecvSpace {
 		c.growInput(minRecvSpace)
 	}
-	_, ud := l.ops.alloc(opRecv)
-	l.ops.ops[uint32(ud)].conn = c
+	o, ud := l.ops.alloc(opRecv)
+	o.conn = c
 	c.recvUD, c.recvMulti, c.cancelled = ud, false, false
 	l.r.Recv(ud, c.fd, c.in[len(c.in):cap(c.in)])
 }
@@ -231,8 +231,8 @@ func (c *Conn) startSend() {
 		c.wbuf, c.out = c.out, c.wbuf[:0]
 		c.woff = 0
 	}
-	_, ud := c.l.ops.alloc(opSend)
-	c.l.ops.ops[uint32(ud)].conn = c
+	o, ud := c.l.ops.alloc(opSend)
+	o.conn = c
 	c.sendUD = ud
 	c.l.r.Send(ud, c.fd, c.wbuf[c.woff:])
 }
@@ -310,8 +310,8 @@ func (c *Conn) maybeShutdown() {
 	if !c.wclose || c.shut || c.shutUD != 0 || c.closing || c.Pending() > 0 {
 		return
 	}
-	_, ud := c.l.ops.alloc(opShutdown)
-	c.l.ops.ops[uint32(ud)].conn = c
+	o, ud := c.l.ops.alloc(opShutdown)
+	o.conn = c
 	c.shutUD = ud
 	c.l.r.Shutdown(ud, c.fd, unix.SHUT_WR)
 }
@@ -342,8 +342,8 @@ func (c *Conn) maybeFinish() {
 		c.startSend()
 		return
 	}
-	_, ud := c.l.ops.alloc(opClose)
-	c.l.ops.ops[uint32(ud)].conn = c
+	o, ud := c.l.ops.alloc(opClose)
+	o.conn = c
 	c.closeUD = ud
 	c.l.r.CloseFD(ud, c.fd)
 }
@@ -368,7 +368,7 @@ func (c *Conn) onClosed(cqe ring.Completion) {
 
 // cancel submits a cancel of operation target on fd.
 func (l *Loop) cancel(fd int, target uint64) {
-	_, ud := l.ops.alloc(opCancel)
+	_, ud := l.ops.alloc(opCancel) // nothing to point at: the target reports on its own
 	l.r.Cancel(ud, fd, target)
 }
 

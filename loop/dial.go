@@ -49,8 +49,8 @@ func (l *Loop) Dial(network, address string, timeout time.Duration, cb func(c *C
 	if family != unix.AF_UNIX {
 		_ = linux.SetNoDelay(d.fd, true)
 	}
-	_, d.ud = l.ops.alloc(opConnect)
-	l.ops.ops[uint32(d.ud)].dial = d
+	o, ud := l.ops.alloc(opConnect)
+	o.dial, d.ud = d, ud
 	l.r.Connect(d.ud, d.fd, &d.raw, d.salen)
 	if timeout > 0 {
 		d.timer = l.AfterFunc(timeout, func() {

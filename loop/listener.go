@@ -33,6 +33,9 @@ type Listener struct {
 	delay    time.Duration // current back-off
 	starved  bool          // a resource error was logged and not yet recovered
 	onClosed func()        // runs once the socket is closed (see OnClosed)
+	noDelay  bool          // set TCP_NODELAY on accepted connections (not for unix sockets, not with NoNoDelay)
+	// noDelayLogged: a TCP_NODELAY failure was logged (once per listener).
+	noDelayLogged bool
 }
 
 // OnClosed sets a function to run once Close has finished: the accept in
@@ -53,7 +56,7 @@ type ListenOptions struct {
 	DualStack bool // let "[::]:port" accept IPv4 too (IPV6_V6ONLY off)
 	RecvBuf   int  // SO_RCVBUF when > 0 (bytes)
 	SendBuf   int  // SO_SNDBUF when > 0 (bytes)
-	NoNoDelay bool // leave Nagle on for accepted connections
+	NoNoDelay bool // leave Nagle on for accepted connections (TCP_NODELAY is set by default)
 }
 
 // Listen opens a listening socket ("tcp", "tcp4", "tcp6" or "unix"; TCP
@@ -76,17 +79,22 @@ func (l *Loop) ListenWith(network, address string, o ListenOptions, onConn func(
 		return nil, err
 	}
 	if o.RecvBuf > 0 {
-		_ = linux.SetRecvBuffer(fd, o.RecvBuf)
+		if err := linux.SetRecvBuffer(fd, o.RecvBuf); err != nil {
+			l.logf("setsockopt(SO_RCVBUF, %d) on %s %s failed, ignored: %v", o.RecvBuf, network, address, err)
+		}
 	}
 	if o.SendBuf > 0 {
-		_ = linux.SetSendBuffer(fd, o.SendBuf)
+		if err := linux.SetSendBuffer(fd, o.SendBuf); err != nil {
+			l.logf("setsockopt(SO_SNDBUF, %d) on %s %s failed, ignored: %v", o.SendBuf, network, address, err)
+		}
 	}
 	addr, err := linux.LocalAddr(fd)
 	if err != nil {
 		unix.Close(fd)
 		return nil, err
 	}
-	ln := &Listener{l: l, fd: fd, addr: addr, onConn: onConn, delay: acceptBackoffMin}
+	ln := &Listener{l: l, fd: fd, addr: addr, onConn: onConn, delay: acceptBackoffMin,
+		noDelay: !o.NoNoDelay && network != "unix"}
 	ln.backoff = l.NewTimer(ln.arm)
 	l.listeners = append(l.listeners, ln)
 	ln.arm()
@@ -108,7 +116,8 @@ func (l *Loop) AdoptListener(fd int, onConn func(c *Conn)) (*Listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln := &Listener{l: l, fd: fd, addr: addr, onConn: onConn, delay: acceptBackoffMin}
+	_, isUnix := addr.(*net.UnixAddr)
+	ln := &Listener{l: l, fd: fd, addr: addr, onConn: onConn, delay: acceptBackoffMin, noDelay: !isUnix}
 	ln.backoff = l.NewTimer(ln.arm)
 	l.listeners = append(l.listeners, ln)
 	ln.arm()
@@ -175,8 +184,8 @@ func (ln *Listener) arm() {
 	if ln.closing || ln.acceptUD != 0 {
 		return
 	}
-	_, ud := ln.l.ops.alloc(opAccept)
-	ln.l.ops.ops[uint32(ud)].ln = ln
+	o, ud := ln.l.ops.alloc(opAccept)
+	o.ln = ln
 	ln.acceptUD = ud
 	ln.l.r.Accept(ud, ln.fd, true)
 }
@@ -212,7 +221,12 @@ func (ln *Listener) accepted(fd int) {
 		ln.delay = acceptBackoffMin
 		ln.l.logf("accept() on %s resumed", ln.addr)
 	}
-	_ = linux.SetNoDelay(fd, true)
+	if ln.noDelay {
+		if err := linux.SetNoDelay(fd, true); err != nil && !ln.noDelayLogged {
+			ln.noDelayLogged = true
+			ln.l.logf("setsockopt(TCP_NODELAY) on a connection accepted on %s failed, ignored: %v", ln.addr, err)
+		}
+	}
 	c := ln.l.newConn(fd)
 	ln.onConn(c)
 	if !c.closing {

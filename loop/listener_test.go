@@ -178,3 +178,40 @@ func TestAdoptedListenerKeepsQueuedConnections(t *testing.T) {
 	assert.Equal(t, []byte("new"), roundTrip(t, queued, []byte("???")))
 	assert.Equal(t, []byte("new"), roundTrip(t, dialT(t, addr), []byte("???")))
 }
+
+func TestListenerNoDelayOption(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts ListenOptions
+		want int
+	}{
+		{"default sets TCP_NODELAY", ListenOptions{}, 1},
+		{"NoNoDelay leaves Nagle on", ListenOptions{NoNoDelay: true}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := make(chan int, 1)
+			var addr string
+			startLoop(t, Options{}, func(l *Loop) error {
+				ln, err := l.ListenWith("tcp", "127.0.0.1:0", tc.opts, func(c *Conn) {
+					v, err := unix.GetsockoptInt(c.Fd(), unix.IPPROTO_TCP, unix.TCP_NODELAY)
+					if err != nil {
+						v = -1
+					}
+					got <- v
+				})
+				if err == nil {
+					addr = ln.Addr().String()
+				}
+				return err
+			})
+			c := dialT(t, addr)
+			defer c.Close()
+			select {
+			case v := <-got:
+				assert.Equal(t, tc.want, v)
+			case <-time.After(10 * time.Second):
+				t.Fatal("no connection accepted")
+			}
+		})
+	}
+}

@@ -15,7 +15,6 @@ const (
 	opShutdown
 	opClose
 	opCancel
-	opWake
 )
 
 // op is one operation in flight. It lives in the loop's slab and is named
