@@ -48,7 +48,7 @@ type Conn struct {
 	outPause  bool   // paused because output is over WriteHighWater
 	eof       bool   // the peer closed its side (recv returned 0)
 	cancelled bool   // a cancel of recvUD is in flight
-	queuedDel bool   // in l.deliver
+	del       Task   // queued deliveries (deliverQueued) in the loop's run queue
 
 	// Write side.
 	out     []byte      // written, not yet submitted
@@ -81,6 +81,7 @@ type flushWait struct {
 func (l *Loop) newConn(fd int) *Conn {
 	l.nextID++
 	c := &Conn{l: l, fd: fd, id: l.nextID}
+	c.del.conn = c
 	l.conns.add(c)
 	return c
 }
@@ -240,9 +241,4 @@ func (c *Conn) markDirty() {
 	}
 }
 
-func (c *Conn) queueDelivery() {
-	if !c.queuedDel {
-		c.queuedDel = true
-		c.l.deliver = append(c.l.deliver, c)
-	}
-}
+func (c *Conn) queueDelivery() { c.l.Schedule(&c.del) }

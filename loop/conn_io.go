@@ -179,7 +179,6 @@ func (c *Conn) checkInputLimit() {
 // deliverQueued runs in each turn for connections queued by ResumeRead,
 // Flush, or end of stream.
 func (c *Conn) deliverQueued() {
-	c.queuedDel = false
 	if c.flushDo {
 		c.flushDo = false
 		c.runFlushes(nil)
@@ -199,15 +198,6 @@ func (c *Conn) deliverQueued() {
 			c.Close()
 		}
 	}
-}
-
-func (l *Loop) runDeliveries() {
-	for i := 0; i < len(l.deliver); i++ {
-		c := l.deliver[i]
-		l.deliver[i] = nil
-		c.deliverQueued()
-	}
-	l.deliver = l.deliver[:0]
 }
 
 // flushDirty submits the output of every connection written to this turn.

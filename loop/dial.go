@@ -67,7 +67,7 @@ func (d *dialer) fail(err error) {
 		d.fd = -1
 	}
 	cb := d.cb
-	d.l.AfterFunc(0, func() { cb(nil, err) })
+	d.l.Soon(func() { cb(nil, err) })
 }
 
 func (d *dialer) onConnect(cqe ring.Completion) {

@@ -5,9 +5,15 @@
 // only there. Other goroutines talk to it only through Post, which wakes the ring.
 //
 // One loop turn (Loop.tick) reads top to bottom: submit queued operations and wait
-// (deadline from the timer heap) → run the completions → expire timers → run
-// posted functions. Completions are collected first, then run, so no callback runs
-// inside the kernel reap.
+// (deadline from the timer heap) → run the completions → run the run queue →
+// expire timers → run posted functions. Completions are collected first, then
+// run, so no callback runs inside the kernel reap.
+//
+// The rule every layer built on the loop keeps: no completion or callback runs
+// inside the call that started it. A result that is ready at once is handed to
+// the run queue (Schedule, Soon) and delivered on a later step of the turn, so
+// no caller needs to guard against a callback that "came back early". Post is
+// for other goroutines only.
 //
 // Operations live in a slab: a completion's user_data is slot and generation, so a
 // late completion never reaches a reused operation, and steady state allocates

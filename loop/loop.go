@@ -97,10 +97,12 @@ type Loop struct {
 
 	conns     connList // every open Conn, for Stop
 	dirty     []*Conn  // connections with output to submit this turn
-	deliver   []*Conn  // connections whose buffered input is to be offered again
 	listeners []*Listener
 	nextID    uint64   // connection numbers, for logs
 	bufs      [][]byte // free buffers of RecvBufferSize capacity
+
+	runq      runQueue // tasks to run after this turn's completions (runq.go)
+	freeTasks []*Task  // Soon's free list
 
 	postMu  sync.Mutex
 	posted  []func() // guarded by postMu
@@ -195,12 +197,13 @@ func (l *Loop) nowMs() int64 { return l.now }
 // Now returns the time at the start of the current loop turn.
 func (l *Loop) Now() time.Time { return l.epoch.Add(time.Duration(l.now) * time.Millisecond) }
 
-// tick is one loop turn: submit and wait → run completions → expire timers
-// → run posted functions.
+// tick is one loop turn: submit and wait → run completions → run the run
+// queue (deliveries of buffered input, results that were ready at once) →
+// expire timers → run posted functions.
 func (l *Loop) tick() error {
 	l.flushDirty()
 	timeout := l.nextTimeout()
-	if len(l.deliver) > 0 || l.hasPosted() {
+	if l.runq.head != nil || l.hasPosted() {
 		timeout = 0
 	}
 	cqes, err := l.r.Wait(l.cqes[:0], timeout)
@@ -212,7 +215,7 @@ func (l *Loop) tick() error {
 	for i := range cqes {
 		l.complete(cqes[i])
 	}
-	l.runDeliveries()
+	l.runTasks()
 	l.runTimers()
 	l.runPosted()
 	return nil
@@ -343,7 +346,7 @@ func (l *Loop) finished() bool {
 	if !l.stopStart {
 		return false
 	}
-	return l.ops.live == 0 && l.conns.n == 0 && len(l.dirty) == 0 && !l.hasPosted()
+	return l.ops.live == 0 && l.conns.n == 0 && len(l.dirty) == 0 && l.runq.head == nil && !l.hasPosted()
 }
 
 // closeAll is the failed-setup path: drop whatever setup created.
