@@ -66,7 +66,8 @@ type PhaseResult struct {
 // it over lvm; tests use fakes.
 type LuaRunner interface {
 	// Run starts code for x in phase. It returns the result, or Pending and
-	// then later calls x.Resume(result) exactly once.
+	// then later calls x.Resume(result) exactly once, never from inside
+	// Run (the loop's rule: no completion runs inside its caller).
 	Run(x Exchange, phase Phase, code *conf.LuaCode) PhaseResult
 	// Abort is called once when a request with a Pending handler ends
 	// early (client gone, timeout, server stopping): the runner cancels
@@ -156,7 +157,8 @@ type Exchange interface {
 	// WriteString is Write for a string.
 	WriteString(s string) error
 	// Flush submits the buffered response; with wait, done runs once the
-	// kernel took it (or with the error). Without wait, done may be nil.
+	// kernel took it (or with the error), never inside Flush. Without
+	// wait, done may be nil.
 	Flush(wait bool, done func(err error))
 	// EOF ends the response body (ngx.eof); later writes fail.
 	EOF() error

@@ -22,7 +22,9 @@ const continueLine = "HTTP/1.1 100 Continue\r\n\r\n"
 // (nil for a request without a body) or with an error (errClientClosed,
 // ErrBodyTooLarge, ErrInvalidChunked, or a timeout *Error with status 408).
 // The slice is valid until the request ends. cb runs on the loop's thread,
-// possibly before ReadBody returns (no body, or it is already complete).
+// never inside ReadBody: when the outcome is known at once (no body, the
+// body already read, a read in progress, a closed connection) it comes
+// from the loop's run queue on a later step of the turn.
 //
 // It answers "Expect: 100-continue" first. The body is held in memory up
 // to client_max_body_size (nginx would spill what exceeds
@@ -32,20 +34,20 @@ func (t *Txn) ReadBody(cb func(body []byte, err error)) {
 	s := t.s
 	switch t.bodyState {
 	case bodyNone:
-		cb(nil, nil)
+		t.bodyLater(cb, nil, nil)
 		return
 	case bodyDone:
-		cb(s.reqBody, nil)
+		t.bodyLater(cb, s.reqBody, nil)
 		return
 	case bodyReading:
-		cb(nil, ErrBodyBusy)
+		t.bodyLater(cb, nil, ErrBodyBusy)
 		return
 	case bodyBroken:
-		cb(nil, errClientClosed)
+		t.bodyLater(cb, nil, errClientClosed)
 		return
 	}
 	if s.c == nil {
-		cb(nil, errClientClosed)
+		t.bodyLater(cb, nil, errClientClosed)
 		return
 	}
 	if !t.expectOK && t.req.ExpectContinue(t.buf) {
@@ -58,6 +60,30 @@ func (t *Txn) ReadBody(cb func(body []byte, err error)) {
 	s.state = stBody
 	s.timer.Reset(t.settings().ClientBodyTimeout)
 	s.resume()
+}
+
+// bodyLater delivers a ReadBody outcome known at once from the run queue.
+// The work's task carries one outcome; a second one while it waits (two
+// light threads reading at once) takes a closure.
+func (t *Txn) bodyLater(cb func(body []byte, err error), body []byte, err error) {
+	w := t.s.work
+	if w.bodyNow.cb != nil {
+		t.s.srv.l.Soon(func() { cb(body, err) })
+		return
+	}
+	w.bodyNow.cb, w.bodyNow.body, w.bodyNow.err = cb, body, err
+	t.s.srv.l.Schedule(&w.bodyNow.task)
+}
+
+// bodyNowRun is the work's bodyNow task: it delivers the outcome it holds,
+// unless the request ended meanwhile.
+func (w *work) bodyNowRun() {
+	b := &w.bodyNow
+	cb, body, err := b.cb, b.body, b.err
+	b.cb, b.body, b.err = nil, nil, nil
+	if cb != nil && w.txn.active {
+		cb(body, err)
+	}
 }
 
 // readBody consumes body bytes for ReadBody and returns how many it took.

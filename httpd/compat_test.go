@@ -71,16 +71,17 @@ func compatHandlers() map[string]handlerFunc {
 		},
 		"flush10": func(x Exchange, _ Phase) PhaseResult {
 			_ = x.WriteString("hello, world\n")
-			var flushErr error
-			x.Flush(true, func(err error) { flushErr = err })
-			_ = x.WriteString("hiya\n")
-			x.Flush(false, nil)
-			if flushErr != nil {
-				_ = x.WriteString("flush: " + flushErr.Error() + "\n")
-			} else {
-				_ = x.WriteString("blah\n")
-			}
-			return PhaseResult{}
+			x.Flush(true, func(err error) {
+				_ = x.WriteString("hiya\n")
+				x.Flush(false, nil)
+				if err != nil {
+					_ = x.WriteString("flush: " + err.Error() + "\n")
+				} else {
+					_ = x.WriteString("blah\n")
+				}
+				x.Resume(PhaseResult{})
+			})
+			return PhaseResult{Outcome: Pending}
 		},
 		"send_headers10": func(x Exchange, _ Phase) PhaseResult {
 			_ = x.SendHeaders()

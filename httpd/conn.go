@@ -51,7 +51,6 @@ type session struct {
 	*work
 
 	state    sessState
-	inData   bool  // inside onData: it goes on with the input, no redelivery needed
 	gotBytes bool  // the current request has begun to arrive
 	paused   bool  // PauseRead was called
 	requests int   // requests begun on this connection
@@ -96,6 +95,15 @@ type work struct {
 	body    []byte // response body buffered until the first flush or EOF
 	reqBody []byte // request body read by ReadBody
 	ebuf    []byte // the echo handler's output being built
+
+	// bodyNow holds a ReadBody outcome known at once until the run queue
+	// delivers it (Txn.bodyLater).
+	bodyNow struct {
+		task loop.Task
+		cb   func(body []byte, err error)
+		body []byte
+		err  error
+	}
 
 	etimer     *loop.Timer                  // echo_sleep's timer, made on first use
 	echoBodyFn func(body []byte, err error) // txn.echoBodyRead, bound once
@@ -144,6 +152,7 @@ func (s *session) attach() {
 	w.hbuf, w.body, w.reqBody = w.hbuf[:0], w.body[:0], w.reqBody[:0]
 	w.txn.s = s
 	if w.echoBodyFn == nil {
+		w.bodyNow.task.Init(w.bodyNowRun)
 		t := &w.txn
 		w.echoBodyFn = t.echoBodyRead
 		w.proxyFn.body, w.proxyFn.data, w.proxyFn.eof = t.proxyBodyRead, t.proxyData, t.proxyEOF
@@ -160,6 +169,7 @@ func (s *session) detach() {
 		return
 	}
 	s.work = nil
+	w.bodyNow.cb, w.bodyNow.body, w.bodyNow.err = nil, nil, nil // a queued outcome is for this request only
 	w.txn.clear()
 	w.txn.s = nil
 	s.srv.putWork(w)
@@ -197,7 +207,6 @@ func (s *session) onData(c *loop.Conn, data []byte) int {
 	if c != s.c {
 		return len(data)
 	}
-	s.inData = true
 	off := 0
 loop:
 	for {
@@ -235,7 +244,6 @@ loop:
 			break loop
 		}
 	}
-	s.inData = false
 	return off
 }
 
@@ -329,20 +337,15 @@ func (s *session) endRequest(keepalive, linger bool) {
 	s.resume()
 }
 
-// resume has the Conn offer its buffered input again, unless onData is
-// running and will go on by itself.
+// resume has the Conn offer its buffered input again on a later step of
+// the turn. When onData is running it goes on with its input by itself,
+// and the redelivery finds nothing left (or the rest of a head).
 func (s *session) resume() {
 	if s.c == nil {
 		return
 	}
-	if s.paused {
-		s.paused = false
-		s.c.ResumeRead()
-		return
-	}
-	if !s.inData {
-		s.c.ResumeRead()
-	}
+	s.paused = false
+	s.c.ResumeRead()
 }
 
 // discardBody drops body bytes of a request whose handler did not read

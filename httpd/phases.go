@@ -217,30 +217,20 @@ func (t *Txn) runLua(phase Phase, code *conf.LuaCode) {
 		return
 	}
 	t.phase = phase
-	t.inRun = true
 	res := rn.Run(t, phase, code)
-	t.inRun = false
 	if res.Outcome == Pending {
-		if !t.early {
-			t.pending = true
-			return
-		}
-		res, t.early = t.earlyRes, false
+		t.pending = true
+		return
 	}
 	t.handle(res)
 }
 
 // Resume implements Exchange: the final result of a Pending handler. A
-// Resume for a request that is not waiting (it was aborted, or the runner
-// resumed twice) is ignored.
+// Resume for a request that is not waiting (it was aborted, the runner
+// resumed twice, or, against the LuaRunner contract, it came from inside
+// Run) is ignored.
 func (t *Txn) Resume(res PhaseResult) {
-	if !t.active {
-		return
-	}
-	if !t.pending {
-		if t.inRun && !t.early {
-			t.early, t.earlyRes = true, res
-		}
+	if !t.active || !t.pending {
 		return
 	}
 	t.pending = false
@@ -377,6 +367,9 @@ func (t *Txn) abandon(status int) {
 	}
 	t.step = stepDone
 	t.bodyCb = nil
+	if w := t.s.work; w != nil {
+		w.bodyNow.cb, w.bodyNow.body, w.bodyNow.err = nil, nil, nil
+	}
 	if t.pending {
 		t.pending = false
 		switch t.waitMod {
@@ -410,10 +403,7 @@ func (t *Txn) logPhase() {
 		return
 	}
 	t.phase = PhaseLog
-	t.inRun = true
 	res := rn.Run(t, PhaseLog, code)
-	t.inRun = false
-	t.early = false
 	if res.Outcome == Pending {
 		t.logf(conf.LogAlert, "log_by_lua handler yielded, which it cannot do; aborted")
 		rn.Abort(t)

@@ -435,3 +435,58 @@ func TestGracefulShutdownServesFreshConnections(t *testing.T) {
 	fresh.closed()
 	<-ts.srv.Done()
 }
+
+// ReadBody and Flush outcomes known at once come from the run queue, after
+// the call returned: a handler never sees its callback run inside the call.
+func TestOutcomesKnownAtOnceComeLater(t *testing.T) {
+	order := func(call func(x Exchange, cb func(error))) handlerFunc {
+		return func(x Exchange, p Phase) PhaseResult {
+			var seen []string
+			call(x, func(err error) {
+				seen = append(seen, "callback")
+				_ = x.WriteString(strings.Join(seen, ",") + "\n")
+				x.Resume(PhaseResult{})
+			})
+			seen = append(seen, "returned")
+			return PhaseResult{Outcome: Pending}
+		}
+	}
+	rn := newFakeRunner(map[string]handlerFunc{
+		"nobody": order(func(x Exchange, cb func(error)) {
+			x.(*Txn).ReadBody(func(_ []byte, err error) { cb(err) })
+		}),
+		"twice": func(x Exchange, p Phase) PhaseResult {
+			x.(*Txn).ReadBody(func([]byte, error) {
+				// The body is read already: the second outcome is known at once.
+				order(func(x Exchange, cb func(error)) {
+					x.(*Txn).ReadBody(func(_ []byte, err error) { cb(err) })
+				})(x, p)
+			})
+			return PhaseResult{Outcome: Pending}
+		},
+		"flush10": order(func(x Exchange, cb func(error)) {
+			_ = x.WriteString("buffered\n")
+			x.Flush(true, cb) // HTTP/1.0 buffering: ErrBuffering at once
+		}),
+	})
+	ts := startServer(t, `
+server {
+    listen 8080;
+    location = /nobody { content_by_lua_block { nobody } }
+    location = /twice { content_by_lua_block { twice } }
+    location = /flush10 { content_by_lua_block { flush10 } }
+}`, rn)
+	for _, tc := range []struct{ name, req, body string }{
+		{"ReadBody without a body", "GET /nobody HTTP/1.1\r\nHost: a\r\n\r\n", "returned,callback\n"},
+		{"ReadBody of a body read already", "POST /twice HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nab", "returned,callback\n"},
+		{"Flush while HTTP/1.0 buffering", "GET /flush10 HTTP/1.0\r\n\r\n", "buffered\nreturned,callback\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := ts.dial()
+			c.send(tc.req)
+			r := c.read("GET")
+			assert.Equal(t, 200, r.status)
+			assert.Equal(t, tc.body, r.body)
+		})
+	}
+}

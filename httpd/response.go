@@ -187,12 +187,12 @@ func writeBody[T []byte | string](t *Txn, p T) error {
 
 // Flush implements Exchange. While Buffering, nothing is sent and done
 // gets ErrBuffering (ngx_lua: "lua http 1.0 buffering makes ngx.flush() a
-// no-op").
+// no-op"). done never runs inside Flush.
 func (t *Txn) Flush(wait bool, done func(err error)) {
 	if t.Buffering() {
 		t.commit()
 		if done != nil {
-			done(ErrBuffering)
+			t.s.srv.l.Soon(func() { done(ErrBuffering) })
 		}
 		return
 	}
@@ -207,7 +207,7 @@ func (t *Txn) Flush(wait bool, done func(err error)) {
 		return
 	}
 	if t.s.c == nil {
-		done(ErrClosed)
+		t.s.srv.l.Soon(func() { done(ErrClosed) })
 		return
 	}
 	t.s.c.Flush(func(_ *loop.Conn, err error) { done(err) })

@@ -37,12 +37,9 @@ type Txn struct {
 	active bool     // between begin and the end of logging
 
 	// phase engine
-	phase    Phase
-	step     uint8
-	pending  bool // a handler returned Pending and was not resumed yet
-	inRun    bool // inside Runner.Run
-	early    bool // Resume came during Run; earlyRes holds it
-	earlyRes PhaseResult
+	phase   Phase
+	step    uint8
+	pending bool // a handler returned Pending and was not resumed yet
 
 	// response
 	status      int

@@ -4,10 +4,13 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// Ticket names one engine wait of an entry thread: the binding that called
-// Await hands it to its operation, and the completion resumes the thread
-// with it. A ticket resumes at most once; after that, or after the thread
-// is released, it is stale. The zero Ticket is always stale.
+// Ticket names one stop of an entry thread: an engine wait (the binding
+// that called Await hands it to its operation, and the completion resumes
+// the thread with it) or a plain yield (Thread.Ticket after StatusYielded).
+// A ticket resumes at most once; after that, or after the thread is
+// released, it is stale: this is the one staleness check of a completion,
+// so a driver keeps no sequence numbers of its own. The zero Ticket is
+// always stale. Tickets are small values: compare them with ==.
 type Ticket struct {
 	th  *Thread
 	seq uint64
@@ -17,14 +20,22 @@ type Ticket struct {
 // Ticket). Its Ctx is the request's context.
 func (t Ticket) Thread() *Thread { return t.th }
 
-// Resume continues the waiting thread; vals become the return values of
-// the binding call that awaited. It returns ErrStale, and does nothing, when
-// the ticket was already used or the thread moved on.
+// Resume continues the thread from the stop the ticket names; vals become
+// the return values of the binding call that awaited (or of
+// coroutine.yield). It returns ErrStale, and does nothing, when the ticket
+// was already used or the thread moved on.
 func (t Ticket) Resume(vals ...lua.LValue) (Result, error) {
-	if t.th == nil || t.th.seq != t.seq || t.th.state != stateWaiting {
+	if !t.Valid() {
 		return Result{}, ErrStale
 	}
 	return t.th.Resume(vals...)
+}
+
+// Valid reports whether the ticket would resume its thread now.
+func (t Ticket) Valid() bool {
+	th := t.th
+	return th != nil && th.seq == t.seq && !th.fresh &&
+		(th.state == stateWaiting || th.state == stateSuspended)
 }
 
 // Await suspends the calling coroutine until its operation completes. A Go

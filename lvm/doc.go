@@ -17,6 +17,26 @@
 // results, which become the binding call's return values in Lua. Only lvm
 // resumes coroutines.
 //
+// The contract between a binding, its operation and the driver:
+//
+//   - A completion never runs inside the binding that started the operation:
+//     the operation reports from its loop's run queue or a later kernel
+//     completion, after the coroutine has yielded. So a binding needs no
+//     "it came back early" state, and lvm can assume the thread is stopped
+//     when a ticket is used.
+//   - The ticket is the only staleness check. A completion that arrives after
+//     the thread was resumed by something else, killed or released carries a
+//     stale ticket, and Ticket.Resume refuses it with ErrStale; the driver
+//     just drops it.
+//   - One wait, one cancel. Besides the ticket, the binding gives the driver
+//     one cancel function for its wait (a Go callback, often a method value
+//     bound once). When the wait is abandoned (request aborted, light thread
+//     killed, coroutine released), the driver calls it exactly once and the
+//     operation must stop and must not call back. Engines below lvm
+//     (cosocket/, reqsock/) know nothing of Lua or tickets: they expose Go
+//     calls with completion callbacks and a way to cancel, and ngx/ adapts
+//     them to tickets.
+//
 // Place in the import graph: lvm imports gopher-lua and the standard library
 // only; ngx/ and server/ import lvm. It never imports loop: the loop drives it
 // through [Thread.Start], [Thread.Resume] and [Ticket.Resume].

@@ -157,6 +157,11 @@ func (th *Thread) Resume(vals ...lua.LValue) (Result, error) {
 	return th.result(th.vm.run(th.vm.L, th, vals)), nil
 }
 
+// Ticket returns a ticket for the thread's current stop: the engine wait
+// it is in (the ticket Await gave the binding) or the plain yield it
+// stopped in (StatusYielded). It is stale once the thread moved on.
+func (th *Thread) Ticket() Ticket { return Ticket{th: th, seq: th.seq} }
+
 // Release gives the thread back to the VM. Threads that finished normally
 // return to the pool; a thread that failed or is still suspended is
 // discarded, together with every pcall child and user coroutine the request

@@ -40,6 +40,5 @@ func (rn *Runner) exit(L *lua.LState) int {
 	}
 	rq.exited = true
 	rq.exitCode = code
-	_, n := c.await(L)
-	return n
+	return c.await(L, nil) // never resumed: the handler ends
 }

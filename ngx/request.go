@@ -3,7 +3,6 @@ package ngx
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/luring/luring/conf"
 	"github.com/luring/luring/httpd"
@@ -55,12 +54,12 @@ type request struct {
 	seenBody bool // ngx.say/print wrote body bytes (ngx.flush's "nothing to flush")
 }
 
-// postedResume is one entry of request.posted; c nil: cancelled. A
-// yielded entry resumes a plain coroutine.yield; the others complete the
-// wait number seq with val.
+// postedResume is one entry of request.posted; c nil: cancelled. It
+// resumes c's stop tk: a plain coroutine.yield (yielded), or a wait that
+// completes with val.
 type postedResume struct {
 	c       *coro
-	seq     uint64
+	tk      lvm.Ticket
 	val     lua.LValue
 	yielded bool
 }
@@ -86,12 +85,12 @@ func (rq *request) drain() {
 		switch {
 		case p.c == nil:
 		case p.yielded && yields == maxYieldResumes:
-			rq.resumeNextTurn(p.c, p.seq)
+			rq.resumeNextTurn(p.c, p.tk)
 		case p.yielded:
 			yields++
-			rq.resumeYielded(p.c, p.seq)
+			rq.complete(p.c, p.tk)
 		default:
-			rq.complete(p.c, p.seq, p.val)
+			rq.complete(p.c, p.tk, p.val)
 		}
 	}
 	rq.posted = rq.posted[:0]
@@ -117,20 +116,19 @@ type coro struct {
 	// entry thread.
 	parent *coro
 	status coStatus
-	// inRun: this coroutine's Start/Resume is on the Go stack, so a
-	// completion that arrives now is kept in early, not resumed.
-	inRun bool
-	// seq is bumped at every wait and when the coroutine ends; completions
-	// carry the seq of their wait and are dropped when it moved on.
-	seq uint64
-	// tk is the ticket of the pending engine wait.
+	// tk is the ticket of the coroutine's current wait (set by await).
+	// Completions carry the ticket of the wait they complete, and lvm
+	// refuses a stale one: that is the only staleness check.
 	tk lvm.Ticket
-	// early holds the values of a completion that arrived while inRun.
-	early    []lua.LValue
-	hasEarly bool
-	// timer serves ngx.sleep; made on first use, on the request's loop.
-	timer    *loop.Timer
-	timerSeq uint64 // seq of the wait the armed timer completes
+	// cancel is the current wait's cleanup, given by the binding that
+	// awaited: called once if the wait is abandoned (the coroutine is
+	// killed or released, the request aborted), dropped when the wait
+	// completes. nil when the wait needs none.
+	cancel func()
+	// timer serves ngx.sleep; made on first use, on the request's loop,
+	// with stopSleep (its cancel) bound once beside it.
+	timer     *loop.Timer
+	stopSleep func()
 	// waitedBy: the parent waits for this light thread in ngx.thread.wait.
 	waitedBy bool
 	// waiting lists the light threads this coroutine waits on.
@@ -147,11 +145,11 @@ type coro struct {
 }
 
 // begin prepares rq for a new phase handler in context cx. The entry
-// coroutine keeps its sleep timer and its seq: a completion or a posted
-// resume armed by an earlier handler (or an earlier request, rq being
-// recycled) carries an older seq and is dropped.
+// coroutine keeps its sleep timer; a completion armed by an earlier
+// handler (or an earlier request, rq being recycled) carries a ticket of a
+// thread released since, and lvm refuses it.
 func (rq *request) begin(cx context) {
-	rq.entry = coro{rq: rq, timer: rq.entry.timer, seq: rq.entry.seq + 1}
+	rq.entry = coro{rq: rq, timer: rq.entry.timer, stopSleep: rq.entry.stopSleep}
 	rq.ctx = cx
 	rq.threads = rq.threads[:0]
 	rq.running = 0
@@ -171,7 +169,7 @@ func (rq *request) recycle() {
 	*rq = request{
 		posted:  rq.posted[:0],
 		rn:      rq.rn,
-		entry:   coro{rq: rq, timer: rq.entry.timer, seq: rq.entry.seq + 1, status: coDead},
+		entry:   coro{rq: rq, timer: rq.entry.timer, stopSleep: rq.entry.stopSleep, status: coDead},
 		threads: rq.threads[:0],
 		handles: rq.handles,
 	}
@@ -181,57 +179,44 @@ func (rq *request) recycle() {
 // handles how it stopped.
 func (rq *request) start(c *coro, fn *lua.LFunction, args ...lua.LValue) {
 	rq.running++
-	c.inRun = true
 	res := c.th.Start(fn, args...)
-	c.inRun = false
 	rq.running--
 	rq.handle(c, res)
 }
 
 // await suspends c's coroutine in a binding: the binding returns n, and
-// its operation's completion calls complete(c, seq, values...).
-func (c *coro) await(L *lua.LState) (seq uint64, n int) {
+// its operation's completion calls complete(c, c.tk, values...) (the
+// operation keeps the ticket). cancel, which may be nil, is called once if
+// the wait is abandoned instead; it must stop the operation. The
+// completion never comes inside the binding (lvm's contract).
+func (c *coro) await(L *lua.LState, cancel func()) int {
 	tk, n := lvm.Await(L)
-	c.seq++
 	c.tk = tk
-	return c.seq, n
+	c.cancel = cancel
+	return n
 }
 
-// complete delivers the completion of c's wait number seq: vals become
-// the return values of the binding that waited. Stale completions (the
-// coroutine was killed or waits for something else now) are dropped.
-func (rq *request) complete(c *coro, seq uint64, vals ...lua.LValue) {
-	if c.seq != seq || c.status != coRunning || c.th == nil || !rq.active {
+// complete resumes c from the stop tk names, a wait or a plain yield:
+// vals become the return values of the binding that waited (or of
+// coroutine.yield). A completion for a stop c is no longer in (the
+// coroutine was resumed by something else, killed, or released) carries a
+// stale ticket and is dropped.
+func (rq *request) complete(c *coro, tk lvm.Ticket, vals ...lua.LValue) {
+	if !rq.active || c.status != coRunning || !tk.Valid() {
 		return
 	}
-	if c.inRun {
-		c.early, c.hasEarly = vals, true
-		return
-	}
-	rq.handle(c, rq.resumeTicket(c, vals))
-}
-
-// resumeTicket resumes c through its pending ticket.
-func (rq *request) resumeTicket(c *coro, vals []lua.LValue) lvm.Result {
-	c.seq++
+	c.cancel = nil
 	rq.running++
-	c.inRun = true
-	res, err := c.tk.Resume(vals...)
-	c.inRun = false
+	res, err := tk.Resume(vals...)
 	rq.running--
-	if err != nil { // the ticket went stale: nothing ran
-		return lvm.Result{Status: lvm.StatusWaiting}
+	if err != nil {
+		return
 	}
-	return res
+	rq.handle(c, res)
 }
 
 // handle acts on how c's coroutine stopped, then settles the handler.
 func (rq *request) handle(c *coro, res lvm.Result) {
-	for res.Status == lvm.StatusWaiting && c.hasEarly && !rq.exited {
-		vals := c.early
-		c.early, c.hasEarly = nil, false
-		res = rq.resumeTicket(c, vals)
-	}
 	switch res.Status {
 	case lvm.StatusWaiting:
 		// A binding armed a completion, or ngx.exit stopped the coroutine.
@@ -252,35 +237,15 @@ func (rq *request) handle(c *coro, res lvm.Result) {
 // its top level behind the other posted coroutines, as ngx_lua does: the
 // entry thread and light threads take turns (t/093 TEST 16-17).
 func (rq *request) later(c *coro) {
-	c.seq++
-	rq.posted = append(rq.posted, postedResume{c: c, seq: c.seq, yielded: true})
+	rq.posted = append(rq.posted, postedResume{c: c, tk: c.th.Ticket(), yielded: true})
 }
 
-// resumeYielded resumes c after its plain yield number seq, unless it
-// moved on or ended meanwhile.
-func (rq *request) resumeYielded(c *coro, seq uint64) {
-	if c.seq != seq || c.status != coRunning || c.th == nil || !rq.active {
-		return
-	}
-	c.seq++
-	rq.running++
-	c.inRun = true
-	res, err := c.th.Resume()
-	c.inRun = false
-	rq.running--
-	if err == nil {
-		rq.handle(c, res)
-	}
-}
-
-// resumeNextTurn resumes c after its plain yield number seq on a coming
-// loop turn: a drain that already resumed maxYieldResumes yields leaves
-// the rest to the loop, so code that yields forever cannot hold the
-// worker.
-func (rq *request) resumeNextTurn(c *coro, seq uint64) {
-	if err := rq.loop().Post(func() { rq.resumeYielded(c, seq) }); err != nil {
-		rq.end(c, &lvm.Error{Value: lua.LString(err.Error()), Message: err.Error()}, nil)
-	}
+// resumeNextTurn resumes c from its plain yield tk on the next loop turn
+// (a zero timer runs after the turn's I/O): a drain that already resumed
+// maxYieldResumes yields leaves the rest to the loop, so code that yields
+// forever cannot hold the worker.
+func (rq *request) resumeNextTurn(c *coro, tk lvm.Ticket) {
+	rq.loop().AfterFunc(0, func() { rq.complete(c, tk) })
 }
 
 // maxYieldResumes bounds the plain yields one drain resumes in place.
@@ -317,7 +282,7 @@ func (rq *request) end(c *coro, e *lvm.Error, vals []lua.LValue) {
 			w.waitedBy = false
 		}
 		p.waiting = p.waiting[:0]
-		rq.complete(p, p.seq, results...)
+		rq.complete(p, p.tk, results...)
 	default:
 		c.status = coZombie
 		c.results = results
@@ -339,14 +304,14 @@ func failedThreadResults(e *lvm.Error) []lua.LValue {
 	return []lua.LValue{lua.LFalse, e.Value}
 }
 
-// release marks c dead, stops its timer and gives its thread back to lvm
-// (suspended threads are discarded with their pcall children).
+// release marks c dead, cancels the wait it is in and gives its thread
+// back to lvm (suspended threads are discarded with their pcall children;
+// the tickets of their waits go stale).
 func (rq *request) release(c *coro) {
 	c.status = coDead
-	c.seq++
-	c.early, c.hasEarly = nil, false
-	if c.timer != nil {
-		c.timer.Stop()
+	if fn := c.cancel; fn != nil {
+		c.cancel = nil
+		fn()
 	}
 	if c.th != nil {
 		c.th.Release()
@@ -467,13 +432,14 @@ func (rq *request) loop() *loop.Loop {
 	return rq.rn.loop
 }
 
-// sleep arms c's timer to complete wait seq after d.
-func (rq *request) sleep(c *coro, seq uint64, d time.Duration) {
+// sleepTimer returns c's sleep timer, made on first use: it completes the
+// wait c is in (ngx.sleep's; stopSleep cancels it otherwise).
+func (rq *request) sleepTimer(c *coro) *loop.Timer {
 	if c.timer == nil {
-		c.timer = rq.loop().NewTimer(func() { rq.complete(c, c.timerSeq) })
+		c.timer = rq.loop().NewTimer(func() { rq.complete(c, c.tk) })
+		c.stopSleep = func() { c.timer.Stop() }
 	}
-	c.timerSeq = seq
-	c.timer.Reset(d)
+	return c.timer
 }
 
 // logLevel is the most verbose level the request's error logs take.

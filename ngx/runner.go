@@ -221,9 +221,7 @@ func (rn *Runner) RunInitWorker(code *conf.LuaCode) error {
 	rq.begin(ctxInitWorker)
 	rq.entry.th = rn.vm.Acquire(&rq.entry)
 	rq.running++ // settle ourselves: errors are reported the init way
-	rq.entry.inRun = true
 	res := rq.entry.th.Start(chunk.Fn)
-	rq.entry.inRun = false
 	rq.running--
 	defer rq.killAll()
 	switch res.Status {

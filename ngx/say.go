@@ -191,14 +191,14 @@ func (rn *Runner) flush(L *lua.LState) int {
 		x.Flush(false, nil)
 		return pushOK(L)
 	}
-	seq, ret := c.await(L)
-	rq := c.rq
+	ret := c.await(L, nil) // a late flush callback carries a stale ticket
+	rq, tk := c.rq, c.tk
 	x.Flush(true, func(err error) {
 		if err != nil {
-			rq.complete(c, seq, lua.LNil, lua.LString(errClientAborted))
+			rq.complete(c, tk, lua.LNil, lua.LString(errClientAborted))
 			return
 		}
-		rq.complete(c, seq, lua.LNumber(1))
+		rq.complete(c, tk, lua.LNumber(1))
 	})
 	return ret
 }

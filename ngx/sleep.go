@@ -35,7 +35,8 @@ func (rn *Runner) sleep(L *lua.LState) int {
 	if c.rq.ctx&maskYieldable == 0 {
 		L.RaiseError(errContextFmt, c.rq.ctx)
 	}
-	seq, n := c.await(L)
-	c.rq.sleep(c, seq, time.Duration(delay)*time.Millisecond)
+	t := c.rq.sleepTimer(c)
+	n := c.await(L, c.stopSleep)
+	t.Reset(time.Duration(delay) * time.Millisecond)
 	return n
 }

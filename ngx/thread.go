@@ -63,12 +63,12 @@ func (rn *Runner) threadSpawn(L *lua.LState) int {
 	rq.start(t, fn, args...)
 	L.G.CurrentThread = cur
 
-	seq, ret := c.await(L)
+	ret := c.await(L, nil)
 	if rq.exited {
 		// The new thread called ngx.exit: the caller stops too.
 		return ret
 	}
-	rq.posted[slot] = postedResume{c: c, seq: seq, val: t.handle}
+	rq.posted[slot] = postedResume{c: c, tk: c.tk, val: t.handle}
 	return ret
 }
 
@@ -119,8 +119,7 @@ func (rn *Runner) threadWait(L *lua.LState) int {
 		t.waitedBy = true
 		c.waiting = append(c.waiting, t)
 	}
-	_, ret := c.await(L)
-	return ret
+	return c.await(L, c.unwait)
 }
 
 // unwait clears the marks of an abandoned ngx.thread.wait.
