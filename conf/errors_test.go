@@ -71,6 +71,7 @@ func TestErrors(t *testing.T) {
 		{"invalid keepalive_requests", srv("keepalive_requests -1;"), `"keepalive_requests" directive invalid number in /abs/conf/nginx.conf:4`},
 		{"invalid buffers", "events {}\nhttp { large_client_header_buffers 0 8k; }", `"large_client_header_buffers" directive invalid value in /abs/conf/nginx.conf:2`},
 		{"invalid flag", srv("lua_code_cache maybe;"), `invalid value "maybe" in "lua_code_cache" directive, it must be "on" or "off" in /abs/conf/nginx.conf:4`},
+		{"duplicate flag before its value", srv("lua_use_default_type on;\nlua_use_default_type maybe;"), `"lua_use_default_type" directive is duplicate in /abs/conf/nginx.conf:5`},
 		{"invalid daemon flag", "daemon yes;\nevents {}", `invalid value "yes" in "daemon" directive, it must be "on" or "off" in /abs/conf/nginx.conf:1`},
 		{"invalid worker_connections", "events { worker_connections lots; }", `invalid number "lots" in /abs/conf/nginx.conf:1`},
 		{"invalid event type", "events {\nuse kqueue;\n}", `invalid event type "kqueue" in /abs/conf/nginx.conf:2`},
