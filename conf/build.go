@@ -156,6 +156,12 @@ func (b *builder) serverSettings() *ServerSettings {
 	return &b.cfg.HTTP.ServerSettings
 }
 
+// warn records a warning nginx would log for d, at the line of its
+// terminating ";" as nginx reports it.
+func (b *builder) warn(d *Directive, msg string) {
+	b.cfg.Warnings = append(b.cfg.Warnings, &Error{Level: LevelWarn, Msg: msg, File: d.File, Line: d.termLine})
+}
+
 // once marks key as given in m and reports "is duplicate" when it was.
 func once(m setMask, key, name string) error {
 	if m[key] {

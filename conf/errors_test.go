@@ -43,7 +43,7 @@ func TestErrors(t *testing.T) {
 		{"not supported shared dict", "events {}\nhttp {\nlua_shared_dict d 1m;\n}", `directive "lua_shared_dict" is not supported by luring yet in /abs/conf/nginx.conf:3`},
 		{"not supported upstream", "events {}\nhttp {\nupstream u {\n}\n}", `directive "upstream" is not supported by luring yet in /abs/conf/nginx.conf:3`},
 		{"not supported if", srv("if ($a) {\n}"), `directive "if" is not supported by luring yet in /abs/conf/nginx.conf:4`},
-		{"not supported lua_socket", srv("lua_socket_read_timeout 1s;"), `directive "lua_socket_read_timeout" is not supported by luring yet in /abs/conf/nginx.conf:4`},
+		{"not supported lua_ssl", srv("lua_ssl_verify_depth 2;"), `directive "lua_ssl_verify_depth" is not supported by luring yet in /abs/conf/nginx.conf:4`},
 		{"not allowed here", "events {}\nserver {\n}", `"server" directive is not allowed here in /abs/conf/nginx.conf:2`},
 		{"content not allowed in server", srv("content_by_lua_block { }"), `"content_by_lua_block" directive is not allowed here in /abs/conf/nginx.conf:4`},
 		{"listen not allowed in http", "events {}\nhttp {\nlisten 80;\n}", `"listen" directive is not allowed here in /abs/conf/nginx.conf:3`},

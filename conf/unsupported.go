@@ -24,7 +24,7 @@ func Known(name string) bool {
 // luring lacks as a whole; any name in them counts as known.
 var knownPrefixes = []string{
 	"proxy_", "fastcgi_", "uwsgi_", "scgi_", "grpc_", "memcached_",
-	"ssl_", "lua_ssl_", "lua_socket_", "gzip_", "echo_", "more_",
+	"ssl_", "lua_ssl_", "gzip_", "echo_", "more_",
 	"limit_req", "limit_conn", "auth_", "userid", "js_", "mirror",
 	"sub_filter", "ssi", "set_", "srcache_", "redis2_", "drizzle_",
 	"postgres_", "rds_", "xss_", "array_", "headers_more", "stream",
