@@ -86,6 +86,9 @@ func init() {
 		"lua_socket_pool_size":         {ctx: ctxHSLI, min: 1, max: 1, set: setSocketPoolSize},
 		"lua_socket_keepalive_timeout": {ctx: ctxHSLI, min: 1, max: 1, set: setSocketKeepaliveTimeout},
 		"lua_socket_log_errors":        {ctx: ctxHSLI, min: flagArgs, max: flagArgs, set: setSocketLogErrors},
+		// name servers (resolver.go)
+		"resolver":         {ctx: ctxHSL, min: 1, max: argsAny, set: setResolver},
+		"resolver_timeout": {ctx: ctxHSL, min: 1, max: 1, set: setResolverTimeout},
 
 		// http, per server
 		"client_header_buffer_size":   {ctx: ctxHTTP | ctxServer, min: 1, max: 1, set: setClientHeaderBufferSize},

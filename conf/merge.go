@@ -27,6 +27,7 @@ func (b *builder) finishHTTP() error {
 		EchoStatus:           200,
 		Proxy:                proxyDefaults,
 		Socket:               socketDefaults(),
+		Resolver:             resolverDefaults(),
 
 		LuaTransformUnderscores: true,
 	}
@@ -141,6 +142,7 @@ func mergeSettings(c, p *Settings) {
 	mergeMore(c, p)
 	mergeProxy(c, p)
 	mergeSocket(c, p)
+	mergeResolver(c, p)
 }
 
 // mergeServerSettings fills every value of c not set at its own level from p.

@@ -1,6 +1,7 @@
 package conf
 
 import (
+	"net/netip"
 	"os"
 	"strings"
 	"testing"
@@ -10,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestSocketDefaults(t *testing.T) {
+func TestSocketAndResolverDefaults(t *testing.T) {
 	cfg, err := Parse(testConf, []byte(srv("location / { }")))
 	require.NoError(t, err)
 	l, _ := cfg.HTTP.Servers[0].Match("/")
@@ -24,6 +25,8 @@ func TestSocketDefaults(t *testing.T) {
 		KeepaliveTimeout: 60 * time.Second,
 		LogErrors:        true,
 	}, l.Socket)
+	assert.Equal(t, Resolver{IPv4: true, IPv6: true, Timeout: 30 * time.Second}, l.Resolver,
+		"no name servers: host names are not resolved")
 	assert.Empty(t, cfg.Warnings)
 }
 
@@ -61,6 +64,10 @@ func TestSocketDirectivesAtEachLevel(t *testing.T) {
 		{"lua_socket_keepalive_timeout 0", func(s *Settings) any { return s.Socket.KeepaliveTimeout }, time.Duration(0), 60 * time.Second},
 		{"lua_socket_log_errors off", func(s *Settings) any { return s.Socket.LogErrors }, false, true},
 		{"lua_socket_log_errors OFF", func(s *Settings) any { return s.Socket.LogErrors }, false, true},
+		{"resolver_timeout 5s", func(s *Settings) any { return s.Resolver.Timeout }, 5 * time.Second, 30 * time.Second},
+		{"resolver 127.0.0.1", func(s *Settings) any { return s.Resolver.Addrs },
+			[]netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:53")}, []netip.AddrPort(nil)},
+		{"resolver 127.0.0.1 ipv6=off", func(s *Settings) any { return s.Resolver.IPv6 }, false, true},
 	}
 	levels := []string{"http", "server", "location"}
 	for _, tt := range tests {
@@ -89,19 +96,26 @@ func TestSocketDirectivesAtEachLevel(t *testing.T) {
 	}
 }
 
-// An inner level's own value wins over the outer one.
-func TestSocketOverride(t *testing.T) {
+// An inner level's own value wins over the outer one; resolver and
+// resolver_timeout are merged apart, as in nginx.
+func TestSocketAndResolverOverride(t *testing.T) {
 	cfg, err := Parse(testConf, []byte(`events {}
 http {
     lua_socket_read_timeout 1s;
     lua_socket_pool_size 5;
+    resolver 127.0.0.1;
+    resolver_timeout 3s;
     server {
         lua_socket_read_timeout 2s;
+        resolver [::1] valid=10s;
         location /a {
             lua_socket_read_timeout 3s;
             lua_socket_log_errors off;
+            resolver_timeout 1s;
         }
         location /b {
+            resolver_timeout 2s;
+            resolver 127.0.0.2:5353 ipv6=off;
             lua_socket_pool_size 6;
         }
     }
@@ -114,6 +128,7 @@ http {
 	a, _ := s1.Match("/a")
 	b, _ := s1.Match("/b")
 	d, _ := s2.Match("/d")
+	ap := netip.MustParseAddrPort
 	tests := []struct {
 		name      string
 		got, want any
@@ -125,6 +140,14 @@ http {
 		{"pool size of its own", b.Socket.PoolSize, 6},
 		{"log errors off", a.Socket.LogErrors, false},
 		{"log errors default", b.Socket.LogErrors, true},
+		{"server's resolver with the location's timeout", a.Resolver,
+			Resolver{Addrs: []netip.AddrPort{ap("[::1]:53")}, Valid: 10 * time.Second, IPv4: true, IPv6: true, Timeout: time.Second}},
+		{"own resolver with own timeout", b.Resolver,
+			Resolver{Addrs: []netip.AddrPort{ap("127.0.0.2:5353")}, IPv4: true, Timeout: 2 * time.Second}},
+		{"server resolver with http's timeout", s1.Resolver,
+			Resolver{Addrs: []netip.AddrPort{ap("[::1]:53")}, Valid: 10 * time.Second, IPv4: true, IPv6: true, Timeout: 3 * time.Second}},
+		{"other server inherits http's resolver", d.Resolver,
+			Resolver{Addrs: []netip.AddrPort{ap("127.0.0.1:53")}, IPv4: true, IPv6: true, Timeout: 3 * time.Second}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -167,6 +190,8 @@ func TestSocketErrors(t *testing.T) {
 		{"lua_socket_log_errors maybe;", `invalid value "maybe" in "lua_socket_log_errors" directive, it must be "on" or "off"`},
 		{"lua_socket_log_errors on; lua_socket_log_errors maybe;", `"lua_socket_log_errors" directive is duplicate`},
 		{"lua_socket_log_errors on off;", `invalid number of arguments in "lua_socket_log_errors" directive`},
+		{"resolver_timeout x;", `"resolver_timeout" directive invalid value`},
+		{"resolver_timeout 1s; resolver_timeout 1s;", `"resolver_timeout" directive is duplicate`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.body, func(t *testing.T) {
@@ -181,7 +206,7 @@ func TestSocketDirectivesNotAllowedHere(t *testing.T) {
 	for _, name := range []string{
 		"lua_socket_connect_timeout 1s", "lua_socket_send_timeout 1s", "lua_socket_read_timeout 1s",
 		"lua_socket_send_lowat 0", "lua_socket_buffer_size 4k", "lua_socket_pool_size 3",
-		"lua_socket_keepalive_timeout 1s", "lua_socket_log_errors on",
+		"lua_socket_keepalive_timeout 1s", "lua_socket_log_errors on", "resolver 127.0.0.1", "resolver_timeout 1s",
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := Parse(testConf, []byte("events {}\n"+name+";\n"))

@@ -135,6 +135,7 @@ type Settings struct {
 	MoreInput, MoreOutput bool
 	Proxy                 ProxySettings  // the proxy module's directives
 	Socket                SocketSettings // lua_socket_*: defaults of ngx.socket.* objects
+	Resolver              Resolver       // resolver and resolver_timeout
 
 	set setMask // directives given at this level
 }
