@@ -62,6 +62,16 @@ const (
 	msgIncludeTooDeep    = "include nesting is deeper than %d levels at \"%s\""
 	msgUnsupportedParam  = "the \"%s\" parameter of the \"%s\" directive is not supported by luring yet"
 	msgDuplicateLocation = "duplicate location \"%s\""
+
+	// ngx_resolver_create
+	msgResolverParam     = "invalid parameter: %s"
+	msgResolverAddr      = "%s in resolver \"%s\"" // ngx_parse_url's reason, the address
+	msgResolverNoServers = "no name servers defined"
+	msgResolverNoFamily  = "\"ipv4\" and \"ipv6\" cannot both be \"off\"" // nginx 1.23.1+
+
+	// ngx_http_lua_lowat_check where SO_SNDLOWAT is missing (Linux): a
+	// warning, naming the directive by its old name
+	msgLowatIgnored = "\"lua_send_lowat\" is not supported, ignored"
 )
 
 // errorf builds a positionless *Error; the parser fills File and Line with

@@ -39,14 +39,6 @@ func resolverDefaults() Resolver {
 	return Resolver{IPv4: true, IPv6: true, Timeout: 30 * time.Second}
 }
 
-// Messages of ngx_resolver_create.
-const (
-	msgResolverParam     = "invalid parameter: %s"
-	msgResolverAddr      = "%s in resolver \"%s\""
-	msgResolverNoServers = "no name servers defined"
-	msgResolverNoFamily  = "\"ipv4\" and \"ipv6\" cannot both be \"off\""
-)
-
 // lookupHost resolves a name server's host name; replaceable in tests.
 var lookupHost = func(host string) ([]netip.Addr, error) {
 	return net.DefaultResolver.LookupNetIP(context.Background(), "ip", host)
@@ -55,8 +47,8 @@ var lookupHost = func(host string) ([]netip.Addr, error) {
 var setResolverTimeout = msecSetter(func(s *Settings) *time.Duration { return &s.Resolver.Timeout })
 
 // setResolver is "resolver address ... [valid=time] [ipv4=on|off]
-// [ipv6=on|off]". Parameters and addresses may come in any order; a
-// repeated valid= or ipv6= wins. ipv4= is read as nginx 1.23.1 and later
+// [ipv6=on|off]". Parameters and addresses may come in any order; the
+// last valid=, ipv4= or ipv6= wins. ipv4= is read as nginx 1.23.1 and later
 // read it (1.22 has no such parameter). A parameter nginx does not know,
 // such as status_zone=, is taken for a host name that is not found, which
 // is how nginx 1.22 refuses it.

@@ -60,10 +60,6 @@ var (
 	setSocketSendLowatSize    = sizeSetter(ParseSize, func(s *Settings) *int64 { return &s.Socket.SendLowat })
 )
 
-// msgLowatIgnored is ngx_http_lua_lowat_check's warning on systems without
-// SO_SNDLOWAT (it names the directive by its old name).
-const msgLowatIgnored = "\"lua_send_lowat\" is not supported, ignored"
-
 // setSocketSendLowat is lua_socket_send_lowat: the size is checked, then,
 // as nginx on Linux does, ignored with a warning.
 func setSocketSendLowat(b *builder, d *Directive) error {
