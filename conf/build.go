@@ -25,6 +25,10 @@ type builder struct {
 // relative to prefix, as nginx takes -c relative to -p. prefix is the server
 // prefix that relative paths inside directives (pid, logs, Lua files)
 // resolve against; includes resolve against the directory of the file.
+//
+// Host names in proxy_pass and resolver are resolved while loading, as
+// nginx resolves them while reading the file, so Load (and Parse) may wait
+// on DNS: call them from the main goroutine, never from a worker loop.
 func Load(path, prefix string) (*Config, error) {
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(prefix, path)
@@ -154,6 +158,12 @@ func (b *builder) serverSettings() *ServerSettings {
 		return &f.srv.ServerSettings
 	}
 	return &b.cfg.HTTP.ServerSettings
+}
+
+// warn records a warning nginx would log for d, at the line of its
+// terminating ";" as nginx reports it.
+func (b *builder) warn(d *Directive, msg string) {
+	b.cfg.Warnings = append(b.cfg.Warnings, &Error{Level: LevelWarn, Msg: msg, File: d.File, Line: d.termLine})
 }
 
 // once marks key as given in m and reports "is duplicate" when it was.

@@ -77,6 +77,19 @@ func init() {
 		"lua_transform_underscores_in_response_headers": {ctx: ctxHSLI, min: flagArgs, max: flagArgs,
 			set: setFlag(func(s *Settings) *bool { return &s.LuaTransformUnderscores })},
 
+		// cosocket defaults (socket.go); ngx_lua allows them in "if" too
+		"lua_socket_connect_timeout":   {ctx: ctxHSLI, min: 1, max: 1, set: setSocketConnectTimeout},
+		"lua_socket_send_timeout":      {ctx: ctxHSLI, min: 1, max: 1, set: setSocketSendTimeout},
+		"lua_socket_read_timeout":      {ctx: ctxHSLI, min: 1, max: 1, set: setSocketReadTimeout},
+		"lua_socket_send_lowat":        {ctx: ctxHSLI, min: 1, max: 1, set: setSocketSendLowat},
+		"lua_socket_buffer_size":       {ctx: ctxHSLI, min: 1, max: 1, set: setSocketBufferSize},
+		"lua_socket_pool_size":         {ctx: ctxHSLI, min: 1, max: 1, set: setSocketPoolSize},
+		"lua_socket_keepalive_timeout": {ctx: ctxHSLI, min: 1, max: 1, set: setSocketKeepaliveTimeout},
+		"lua_socket_log_errors":        {ctx: ctxHSLI, min: flagArgs, max: flagArgs, set: setSocketLogErrors},
+		// name servers (resolver.go)
+		"resolver":         {ctx: ctxHSL, min: 1, max: argsAny, set: setResolver},
+		"resolver_timeout": {ctx: ctxHSL, min: 1, max: 1, set: setResolverTimeout},
+
 		// http, per server
 		"client_header_buffer_size":   {ctx: ctxHTTP | ctxServer, min: 1, max: 1, set: setClientHeaderBufferSize},
 		"large_client_header_buffers": {ctx: ctxHTTP | ctxServer, min: 2, max: 2, set: setLargeClientHeaderBuffers},

@@ -9,10 +9,12 @@ import (
 )
 
 // Levels of configuration errors, as nginx logs them: most are emerg;
-// some modules (headers-more) log their own at error.
+// some modules (headers-more) log their own at error. Warnings
+// (Config.Warnings) are at warn.
 const (
 	LevelEmerg = "emerg"
 	LevelError = "error"
+	LevelWarn  = "warn"
 )
 
 // Error is a configuration error worded as nginx words it. Error() renders
@@ -21,7 +23,7 @@ const (
 // without a position (for example a missing events section); then the
 // " in file:line" suffix is left out.
 type Error struct {
-	Level string // LevelEmerg, or LevelError for the module errors nginx logs so
+	Level string // LevelEmerg; LevelError for the module errors nginx logs so; LevelWarn for Config.Warnings
 	Msg   string // nginx wording, without level and position
 	File  string // configuration file as named to Load/Parse or include; may be empty
 	Line  int    // 1-based line nginx would report; 0 when File is empty
@@ -60,6 +62,16 @@ const (
 	msgIncludeTooDeep    = "include nesting is deeper than %d levels at \"%s\""
 	msgUnsupportedParam  = "the \"%s\" parameter of the \"%s\" directive is not supported by luring yet"
 	msgDuplicateLocation = "duplicate location \"%s\""
+
+	// ngx_resolver_create
+	msgResolverParam     = "invalid parameter: %s"
+	msgResolverAddr      = "%s in resolver \"%s\"" // ngx_parse_url's reason, the address
+	msgResolverNoServers = "no name servers defined"
+	msgResolverNoFamily  = "\"ipv4\" and \"ipv6\" cannot both be \"off\"" // nginx 1.23.1+
+
+	// ngx_http_lua_lowat_check where SO_SNDLOWAT is missing (Linux): a
+	// warning, naming the directive by its old name
+	msgLowatIgnored = "\"lua_send_lowat\" is not supported, ignored"
 )
 
 // errorf builds a positionless *Error; the parser fills File and Line with

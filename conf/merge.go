@@ -26,6 +26,8 @@ func (b *builder) finishHTTP() error {
 		LuaHTTP10Buffering:   true,
 		EchoStatus:           200,
 		Proxy:                proxyDefaults,
+		Socket:               socketDefaults(),
+		Resolver:             resolverDefaults(),
 
 		LuaTransformUnderscores: true,
 	}
@@ -139,6 +141,8 @@ func mergeSettings(c, p *Settings) {
 	}
 	mergeMore(c, p)
 	mergeProxy(c, p)
+	mergeSocket(c, p)
+	mergeResolver(c, p)
 }
 
 // mergeServerSettings fills every value of c not set at its own level from p.

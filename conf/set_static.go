@@ -36,15 +36,16 @@ func setIndex(b *builder, d *Directive) error {
 }
 
 // setFlag returns a set function for an on|off directive stored in the
-// per-location settings at the field dst picks.
+// per-location settings at the field dst picks. As ngx_conf_set_flag_slot,
+// a repeated directive is a duplicate before its value is looked at.
 func setFlag(dst func(*Settings) *bool) func(*builder, *Directive) error {
 	return func(b *builder, d *Directive) error {
 		s := b.settings()
-		on, err := isFlag(d)
-		if err != nil {
+		if err := once(s.set, d.Name, d.Name); err != nil {
 			return err
 		}
-		if err := once(s.set, d.Name, d.Name); err != nil {
+		on, err := isFlag(d)
+		if err != nil {
 			return err
 		}
 		*dst(s) = on

@@ -14,6 +14,9 @@ type Config struct {
 	Main       Main   // main (top-level) context
 	Events     Events // events block
 	HTTP       *HTTP  // http block; nil when the file has none
+	// Warnings are what nginx would log at warn level while reading the
+	// file (Level LevelWarn), in file order; the configuration is valid.
+	Warnings []*Error
 }
 
 // Main holds the top-level directives.
@@ -130,7 +133,9 @@ type Settings struct {
 	// of them is an input (request header) or output command.
 	More                  []MoreCmd
 	MoreInput, MoreOutput bool
-	Proxy                 ProxySettings // the proxy module's directives
+	Proxy                 ProxySettings  // the proxy module's directives
+	Socket                SocketSettings // lua_socket_*: defaults of ngx.socket.* objects
+	Resolver              Resolver       // resolver and resolver_timeout
 
 	set setMask // directives given at this level
 }

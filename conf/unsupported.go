@@ -24,7 +24,7 @@ func Known(name string) bool {
 // luring lacks as a whole; any name in them counts as known.
 var knownPrefixes = []string{
 	"proxy_", "fastcgi_", "uwsgi_", "scgi_", "grpc_", "memcached_",
-	"ssl_", "lua_ssl_", "lua_socket_", "gzip_", "echo_", "more_",
+	"ssl_", "lua_ssl_", "gzip_", "echo_", "more_",
 	"limit_req", "limit_conn", "auth_", "userid", "js_", "mirror",
 	"sub_filter", "ssi", "set_", "srcache_", "redis2_", "drizzle_",
 	"postgres_", "rds_", "xss_", "array_", "headers_more", "stream",
@@ -53,7 +53,7 @@ func init() {
 		open_file_cache_min_uses open_file_cache_valid open_log_file_cache
 		output_buffers pcre_jit port_in_redirect postpone_output random
 		random_index read_ahead real_ip_header real_ip_recursive recursive_error_pages
-		request_pool_size reset_timedout_connection resolver resolver_timeout
+		request_pool_size reset_timedout_connection
 		 rewrite rewrite_log satisfy secure_link secure_link_md5
 		secure_link_secret send_lowat sendfile sendfile_max_chunk server_name_in_redirect
 		server_names_hash_bucket_size server_names_hash_max_size server_tokens

@@ -226,6 +226,10 @@ func startGeneration(cfg *conf.Config, o RunOptions, inherit []map[string]int) (
 		elog.Close()
 		return nil, err
 	}
+	for _, w := range cfg.Warnings {
+		// conf's warnings, worded and placed as nginx logs them.
+		elog.Logf(conf.LogWarn, 0, 0, "%s in %s:%d", w.Msg, w.File, w.Line)
+	}
 	if codeCacheOff(cfg) {
 		// ngx_lua's warning, without the position conf does not keep.
 		elog.Log(conf.LogAlert, 0, 0, "lua_code_cache is off; this will hurt performance")

@@ -59,6 +59,16 @@ func TestConfigTest(t *testing.T) {
 				"luring: configuration file "+path+" test is successful\n", res.Output)
 	})
 
+	t.Run("warning", func(t *testing.T) {
+		text := strings.Replace(good, "access_log off;", "access_log off;\n    lua_socket_send_lowat 1k;", 1)
+		res, path := testConf(t, "nginx.conf", text, nil)
+		assert.Equal(t, 0, res.Code, res.Output)
+		assert.Equal(t,
+			fmt.Sprintf("luring: [warn] \"lua_send_lowat\" is not supported, ignored in %s:%d\n", path, lineOf(text, "lua_socket_send_lowat"))+
+				"luring: the configuration file "+path+" syntax is ok\n"+
+				"luring: configuration file "+path+" test is successful\n", res.Output)
+	})
+
 	failed := func(t *testing.T, res testsrv.Result, path, msg string) {
 		t.Helper()
 		assert.Equal(t, 1, res.Code, res.Output)

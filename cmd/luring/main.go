@@ -70,6 +70,9 @@ func run(args []string, stderr io.Writer) int {
 	name := server.ConfFile(*prefix, *confPath)
 	cfg, err := server.LoadConfig(*prefix, *confPath)
 	if err == nil && *test {
+		for _, w := range cfg.Warnings {
+			fmt.Fprintf(stderr, "luring: %s\n", w) // "[warn] ... in file:line", as nginx -t prints it
+		}
 		err = server.TestConfig(cfg)
 	}
 	if err != nil {
