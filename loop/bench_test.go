@@ -53,6 +53,61 @@ func BenchmarkEchoSteadyState(b *testing.B) {
 	}
 }
 
+// BenchmarkPullEchoSteadyState is BenchmarkEchoSteadyState for a pull
+// reader (Peek, Discard, WaitRead with a callback bound once): 0 allocations
+// per message.
+func BenchmarkPullEchoSteadyState(b *testing.B) {
+	for _, size := range []int{64, 4096} {
+		b.Run(sizeName(size), func(b *testing.B) {
+			l, err := Start(Options{Log: func(string) {}}, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer l.Stop()
+			fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer unix.Close(fds[1])
+			ready := make(chan struct{})
+			l.Post(func() {
+				unix.SetNonblock(fds[0], true)
+				c := l.newConn(fds[0])
+				var echo func(c *Conn)
+				echo = func(c *Conn) {
+					if data := c.Peek(); len(data) > 0 {
+						c.Write(data)
+						c.Discard(len(data))
+					}
+					if c.Err() == nil {
+						c.WaitRead(echo)
+					}
+				}
+				c.WaitRead(echo)
+				close(ready)
+			})
+			<-ready
+			msg := make([]byte, size)
+			got := make([]byte, size)
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := unix.Write(fds[1], msg); err != nil {
+					b.Fatal(err)
+				}
+				for n := 0; n < size; {
+					m, err := unix.Read(fds[1], got[n:])
+					if err != nil {
+						b.Fatal(err)
+					}
+					n += m
+				}
+			}
+		})
+	}
+}
+
 func sizeName(n int) string {
 	if n >= 1024 {
 		return string(rune('0'+n/1024)) + "KiB"

@@ -16,10 +16,13 @@ var ErrClosed = errors.New("loop: connection closed")
 // Conn is one stream connection (TCP or unix) owned by a loop. All methods are
 // for the loop's thread only.
 //
-// Reading is push-style: the OnData function gets every received byte not yet
-// consumed and says how many it consumed; the rest stays buffered (up to
-// Options.MaxInput, then reading pauses) and is offered again, followed by
-// new bytes, when more arrive or ResumeRead is called.
+// Reading is push-style or pull-style. Push (an HTTP session): the OnData
+// function gets every received byte not yet consumed and says how many it
+// consumed; the rest stays buffered (up to Options.MaxInput, then reading
+// pauses) and is offered again, followed by new bytes, when more arrive or
+// ResumeRead is called. Pull (a cosocket; a connection without OnData): the
+// reader looks at what is buffered with Peek, consumes with Discard, and asks
+// for more with WaitRead (conn_pull.go).
 //
 // Writing copies into loop-owned buffers and is submitted once per loop turn
 // with one send. Flush reports when everything written so far has reached the
@@ -47,6 +50,8 @@ type Conn struct {
 	fullPause bool   // paused because input reached MaxInput
 	outPause  bool   // paused because output is over WriteHighWater
 	eof       bool   // the peer closed its side (recv returned 0)
+	readFn    func(c *Conn) // pull mode: the WaitRead callback, nil when none waits
+	readDue   bool          // pull mode: readFn is to run in this turn's deliveries
 	cancelled bool   // a cancel of recvUD is in flight
 	del       Task   // queued deliveries (deliverQueued) in the loop's run queue
 

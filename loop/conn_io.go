@@ -9,8 +9,10 @@ import (
 const minRecvSpace = 4 << 10
 
 // wantRead reports whether the connection should have a recv armed.
+// A pull reader that waits (WaitRead) lifts the MaxInput pause: it asked for
+// more than is buffered.
 func (c *Conn) wantRead() bool {
-	return !c.closing && !c.eof && !c.userPause && !c.fullPause && !c.outPause
+	return !c.closing && !c.eof && !c.userPause && (!c.fullPause || c.readFn != nil) && !c.outPause
 }
 
 // updateRead arms or cancels the recv to match wantRead.
@@ -93,6 +95,7 @@ func (c *Conn) onRecv(cqe ring.Completion) {
 	case cqe.Res == 0:
 		c.eof = true
 		c.queueDelivery()
+		c.readDue = c.readFn != nil
 	case cqe.Res == -int32(unix.ECANCELED) || cqe.Res == -int32(unix.ENOBUFS):
 		// Paused, closing, or out of provided buffers: updateRead decides.
 	default:
@@ -110,8 +113,17 @@ func (c *Conn) onRecv(cqe ring.Completion) {
 }
 
 // input offers received bytes to OnData. With fromRing, data is a provided
-// buffer about to be released: bytes not consumed are copied into in.
+// buffer about to be released: bytes not consumed are copied into in. In
+// pull mode the bytes are kept and a waiting reader is told.
 func (c *Conn) input(data []byte, fromRing bool) {
+	if c.onData == nil {
+		if fromRing {
+			c.keep(data)
+		}
+		c.checkInputLimit()
+		c.wakeReader()
+		return
+	}
 	if fromRing {
 		if c.Buffered() == 0 && c.deliverable() {
 			n := c.offer(data)
@@ -182,6 +194,10 @@ func (c *Conn) deliverQueued() {
 	if c.flushDo {
 		c.flushDo = false
 		c.runFlushes(nil)
+	}
+	if c.readDue {
+		c.readDue = false
+		c.wakeReader()
 	}
 	if c.closed {
 		return
@@ -349,6 +365,7 @@ func (c *Conn) onClosed(cqe ring.Completion) {
 		c.in, c.rpos = nil, 0
 	}
 	c.out, c.wbuf = nil, nil
+	c.wakeReader()
 	if c.onClose != nil {
 		fn := c.onClose
 		c.onClose = nil
