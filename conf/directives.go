@@ -144,6 +144,11 @@ func init() {
 		// postpone module: output goes out at each flush and at the end
 		"postpone_output": {ctx: ctxHSL, min: 1, max: 1, set: setPostponeOutput},
 
+		// accepted: luring's Server header and error pages carry no version
+		// either way, and every connection has TCP_NODELAY
+		"server_tokens": {ctx: ctxHSL, min: 1, max: 1, set: setServerTokens},
+		"tcp_nodelay":   {ctx: ctxHSL, min: flagArgs, max: flagArgs, set: setFlagNoop},
+
 		// echo module (echo-nginx-module)
 		"echo":                   {ctx: ctxLocation | ctxIf, min: 0, max: argsAny, set: setEchoCmd},
 		"echo_duplicate":         {ctx: ctxLocation | ctxIf, min: 2, max: argsAny, set: setEchoCmd},

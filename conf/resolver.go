@@ -207,3 +207,7 @@ func mergeResolver(c, p *Settings) {
 		c.Resolver.Timeout = p.Resolver.Timeout
 	}
 }
+
+// DefaultResolver is the resolver setting in force without the
+// directives: no name servers.
+func DefaultResolver() Resolver { return resolverDefaults() }

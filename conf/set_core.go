@@ -106,6 +106,16 @@ func setFlagNoop(b *builder, d *Directive) error {
 	return nil
 }
 
+// setServerTokens checks server_tokens' value (nginx's enum: on, off,
+// build); luring names itself without a version whatever it is.
+func setServerTokens(_ *builder, d *Directive) error {
+	switch d.Args[0].Value {
+	case "on", "off", "build":
+		return nil
+	}
+	return errorf("invalid value \"%s\"", d.Args[0].Value)
+}
+
 // setNoop accepts a directive luring has no use for.
 func setNoop(*builder, *Directive) error { return nil }
 

@@ -116,3 +116,7 @@ func mergeSocket(c, p *Settings) {
 		cs.LogErrors = ps.LogErrors
 	}
 }
+
+// DefaultSocketSettings are the lua_socket_* values in force without any
+// of the directives (for code that runs without a configuration).
+func DefaultSocketSettings() SocketSettings { return socketDefaults() }

@@ -56,9 +56,9 @@ func init() {
 		request_pool_size reset_timedout_connection
 		 rewrite rewrite_log satisfy secure_link secure_link_md5
 		secure_link_secret send_lowat sendfile sendfile_max_chunk server_name_in_redirect
-		server_names_hash_bucket_size server_names_hash_max_size server_tokens
+		server_names_hash_bucket_size server_names_hash_max_size
 		slice split_clients   status_zone stub_status
-		subrequest_output_buffer_size tcp_nodelay tcp_nopush thread_pool timer_resolution
+		subrequest_output_buffer_size tcp_nopush thread_pool timer_resolution
 		try_files types types_hash_bucket_size types_hash_max_size
 		underscores_in_headers uninitialized_variable_warn upstream
 		valid_referers variables_hash_bucket_size variables_hash_max_size

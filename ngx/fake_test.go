@@ -28,14 +28,14 @@ type fakeX struct {
 	settable   map[string]bool   // variables "set $x '';" declared
 	captures   []string          // regex captures 1..n
 
-	status    int
-	hdrs      []httpd.Header // response headers in order
-	sent      bool           // headers sent
-	finished  bool           // EOF called
-	body      bytes.Buffer
-	flushes   int   // Flush calls
-	flushErr  error // error Flush reports to its callback
-	logs      []string
+	status   int
+	hdrs     []httpd.Header // response headers in order
+	sent     bool           // headers sent
+	finished bool           // EOF called
+	body     bytes.Buffer
+	flushes  int   // Flush calls
+	flushErr error // error Flush reports to its callback
+	logs     []string
 
 	ctx     any
 	results chan httpd.PhaseResult // Resume calls

@@ -42,6 +42,7 @@ func (rn *Runner) inject(L *lua.LState) {
 	rn.injectTime(L, ngx)                            // time.go: now, time, update_time, today, ...
 	rn.injectLog(L, ngx)                             // log.go: log, and the global print
 	rn.injectThread(L, ngx)                          // thread.go: ngx.thread.spawn/wait/kill
+	rn.injectSocket(L, ngx)                          // socket.go, socket_tcp.go, socket_until.go, socket_udp.go: ngx.socket.*
 	rn.injectWorker(L, ngx)                          // worker.go: ngx.worker.*
 	rn.injectConfig(L, ngx)                          // config.go: ngx.config.*
 	rn.injectVar(L, ngx)                             // var.go: ngx.var

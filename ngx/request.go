@@ -48,6 +48,12 @@ type request struct {
 	// result is the handler's result once active went false.
 	result httpd.PhaseResult
 
+	// gen numbers the requests this state served (recycle bumps it), so a
+	// socket made by an earlier request is told apart ("bad request").
+	gen uint64
+	// sockets are the sockets the request made; closed when it ends.
+	sockets []closer
+
 	exited   bool // ngx.exit was called; exitCode says with what
 	exitCode int
 	failed   bool // the entry thread died of an error
@@ -164,9 +170,12 @@ func (rq *request) begin(cx context) {
 // timer and seq, the storage of threads).
 func (rq *request) recycle() {
 	rq.killAll()
+	rq.closeSockets()
 	clear(rq.handles)
 	clear(rq.posted)
 	*rq = request{
+		gen:     rq.gen + 1,
+		sockets: rq.sockets[:0],
 		posted:  rq.posted[:0],
 		rn:      rq.rn,
 		entry:   coro{rq: rq, timer: rq.entry.timer, stopSleep: rq.entry.stopSleep, status: coDead},

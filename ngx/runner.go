@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/luring/luring/conf"
+	"github.com/luring/luring/cosocket"
 	"github.com/luring/luring/httpd"
 	"github.com/luring/luring/loop"
 	"github.com/luring/luring/lvm"
@@ -70,6 +71,13 @@ type Runner struct {
 	buf []byte
 	// free holds the states of finished requests for reuse (Done).
 	free []*request
+
+	// sockets is the worker's cosocket state: its connection pools.
+	sockets *cosocket.Worker
+	// tcpMeta and udpMeta are the metatables of socket objects.
+	tcpMeta, udpMeta *lua.LTable
+	// patterns caches compiled receiveuntil patterns (socket_until.go).
+	patterns map[string]*cosocket.Pattern
 }
 
 // maxFreeRequests bounds Runner.free: enough for a burst of concurrent
@@ -96,6 +104,9 @@ func NewRunner(o Options) (*Runner, error) {
 		level:       conf.LogError,
 		pid:         os.Getpid(),
 		chunks:      make(map[*conf.LuaCode]*lvm.Chunk),
+	}
+	if o.Loop != nil {
+		rn.sockets = cosocket.NewWorker(o.Loop)
 	}
 	if o.Config != nil && len(o.Config.Main.ErrorLogs) > 0 {
 		rn.level = maxLevel(o.Config.Main.ErrorLogs)

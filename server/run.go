@@ -24,6 +24,9 @@ type RunOptions struct {
 	// Bind maps listen keys to the addresses actually bound (see
 	// Options.Bind); it applies to reloaded configurations too.
 	Bind map[string]string
+	// ServerToken replaces "luring" in the Server header and the error
+	// pages' signature (see Options.ServerToken).
+	ServerToken string
 }
 
 // listenerCloseWait bounds how long a reload waits for the old workers to
@@ -238,7 +241,7 @@ func startGeneration(cfg *conf.Config, o RunOptions, inherit []map[string]int) (
 		// The line is accepted: the module is built in, nothing to load.
 		elog.Logf(conf.LogNotice, 0, 0, "load_module \"%s\": the %s module is built into luring", m, conf.BuiltinModule(m))
 	}
-	inst, err := Start(cfg, elog.ErrorLog, Options{Bind: o.Bind, Inherit: inherit})
+	inst, err := Start(cfg, elog.ErrorLog, Options{Bind: o.Bind, Inherit: inherit, ServerToken: o.ServerToken})
 	if err != nil {
 		elog.Close()
 		return nil, err

@@ -32,6 +32,10 @@ type Options struct {
 	Inherit []map[string]int
 	// Backend forces a ring backend over `events { use ...; }`.
 	Backend ring.Backend
+	// ServerToken is the Server header and the error pages' signature
+	// ("luring" when empty): "nginx" makes responses byte-identical to
+	// nginx's with server_tokens off, for tools that compare them.
+	ServerToken string
 }
 
 // Instance is one generation of workers serving one configuration. A reload
@@ -110,6 +114,7 @@ func (w *worker) setup(l *loop.Loop, cfg *conf.Config, elog *httpd.ErrorLog, o O
 	}
 	w.srv, err = httpd.NewServer(l, httpd.ServerOptions{
 		Config: cfg, Runner: w.runner, ErrorLog: elog, WorkerID: w.id, Bind: o.Bind, Inherit: o.inherit(w.id),
+		ServerToken: o.ServerToken,
 	})
 	if err != nil {
 		return err

@@ -172,3 +172,18 @@ func TestSecondWorkerFails(t *testing.T) {
 	assert.NoFileExists(t, s.PidFile())
 	assert.False(t, portOpen(addr(portWorkerFail)), "worker 0 still listens")
 }
+
+// LURING_SERVER_TOKEN replaces "luring" in the Server header and in the
+// error pages' signature.
+func TestServerTokenFromEnvironment(t *testing.T) {
+	const port = 19726
+	s := testsrv.Start(t, testsrv.Options{Addr: addr(port),
+		Env: []string{"LURING_BIND=127.0.0.1:8080=" + addr(port), "LURING_SERVER_TOKEN=nginx"}})
+	res := s.Get("/")
+	assert.Equal(t, "nginx", res.Header.Get("Server"))
+	res = s.Get("/no-such-page")
+	assert.Equal(t, 404, res.Status)
+	assert.Contains(t, res.Body, "<hr><center>nginx</center>")
+	assert.Equal(t, 0, s.Control("stop").Code)
+	assert.Equal(t, 0, s.Wait())
+}

@@ -32,6 +32,11 @@ import (
 // envBind names the variable of listen address rebinds.
 const envBind = "LURING_BIND"
 
+// envServerToken names the variable that replaces "luring" in the Server
+// header and the error pages ("nginx" gives nginx's bytes with
+// server_tokens off).
+const envServerToken = "LURING_SERVER_TOKEN"
+
 func main() {
 	os.Exit(run(os.Args[1:], os.Stderr))
 }
@@ -94,7 +99,8 @@ func run(args []string, stderr io.Writer) int {
 		}
 		return 0
 	}
-	err = server.Run(cfg, server.RunOptions{Prefix: *prefix, ConfPath: *confPath, Stderr: stderr, Bind: bind})
+	err = server.Run(cfg, server.RunOptions{Prefix: *prefix, ConfPath: *confPath, Stderr: stderr, Bind: bind,
+		ServerToken: os.Getenv(envServerToken)})
 	if err != nil {
 		fmt.Fprintf(stderr, "luring: %s\n", emerg(err))
 		return 1
