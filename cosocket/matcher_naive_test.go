@@ -137,27 +137,11 @@ func (s *fastSock) until(i, size int) result {
 	if m.Begin(size) {
 		return eop
 	}
-	n := len(s.specs[i].pat)
+	pat := s.specs[i].pat
 	for {
 		chunk, consume, st := m.Scan(s.buf)
-		switch st {
-		case ScanMatched:
-			if size > 0 {
-				require.Less(s.t, consume-n, size, "a matched chunk is shorter than size")
-			}
-			want := len(chunk) + n
-			if s.specs[i].inclusive {
-				want = len(chunk)
-				require.Equal(s.t, s.specs[i].pat, string(chunk[len(chunk)-n:]))
-			}
-			require.Equal(s.t, want, consume, "consume on a match")
-		case ScanFull:
-			require.Positive(s.t, size)
-			require.GreaterOrEqual(s.t, len(chunk), size, "a full chunk has at least size bytes")
-			require.Equal(s.t, len(chunk), consume, "consume when full")
-		case ScanMore:
-			require.Nil(s.t, chunk)
-			require.Zero(s.t, consume)
+		if st == ScanMore {
+			s.check(chunk == nil && consume == 0, "ScanMore returned a chunk")
 			if s.more() {
 				continue
 			}
@@ -165,10 +149,38 @@ func (s *fastSock) until(i, size int) result {
 			s.buf = s.buf[len(p):]
 			return closed(p)
 		}
+		s.checkChunk(st, chunk, consume, pat, s.specs[i].inclusive, size)
 		r := got(string(chunk))
 		s.buf = s.buf[consume:]
-		require.LessOrEqual(s.t, m.Held(), len(s.buf), "held bytes are in the buffer")
+		s.check(m.Held() <= len(s.buf) && string(s.buf[:m.Held()]) == pat[:m.Held()],
+			"held bytes are at the front of the buffer")
 		return r
+	}
+}
+
+// checkChunk checks Scan's contract for a chunk that ends a call.
+func (s *fastSock) checkChunk(st ScanStatus, chunk []byte, consume int, pat string, inclusive bool, size int) {
+	n := len(pat)
+	switch st {
+	case ScanMatched:
+		if inclusive {
+			s.check(consume == len(chunk) && string(chunk[len(chunk)-n:]) == pat,
+				"an inclusive match ends with the pattern and consumes the chunk")
+		} else {
+			s.check(consume == len(chunk)+n && string(s.buf[len(chunk):consume]) == pat,
+				"a match consumes the chunk and the pattern")
+		}
+		s.check(size <= 0 || consume-n < size, "a matched chunk is shorter than size")
+	case ScanFull:
+		s.check(size > 0 && len(chunk) >= size && consume == len(chunk),
+			"a full chunk has at least size bytes and is consumed")
+	}
+}
+
+// check fails the test with msg unless ok (cheaper than testify per scan).
+func (s *fastSock) check(ok bool, msg string) {
+	if !ok {
+		require.Fail(s.t, msg)
 	}
 }
 

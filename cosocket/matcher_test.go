@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -260,8 +261,10 @@ func TestMatcherAgreesWithNaive(t *testing.T) {
 				require.Equal(t, kClosed, want[len(want)-1].kind, "the script reads to EOF")
 				for name, ps := range feeds(stream) {
 					res := runScript(newFastSock(t, iters, ps), ops)
-					require.Equal(t, want, res, "pattern %q stream %q size %d inclusive %v fed %s",
-						pat, stream, size, inclusive, name)
+					if !slices.Equal(want, res) { // testify only to report
+						require.Equal(t, want, res, "pattern %q stream %q size %d inclusive %v fed %s",
+							pat, stream, size, inclusive, name)
+					}
 				}
 			}
 		}
