@@ -51,7 +51,8 @@ const (
 	// StepIgnore: not an answer nginx acts on (FORMERR, an rcode above 5,
 	// a TCP answer with TC set). Keep waiting for another answer, the
 	// retransmission or the timeout. nginx logs and drops these, so a
-	// FORMERR ends, in the end, as CodeTimedOut.
+	// FORMERR ends, in the end, as CodeTimedOut (seen live, for FORMERR
+	// and rcode 9: "(110: Operation timed out)").
 	StepIgnore Step = iota
 	// StepRetryTCP: the UDP answer was truncated; send the same query over
 	// TCP to the same server.
@@ -73,10 +74,10 @@ const (
 //   - ErrCNAMEChain when the CNAME chain is longer than MaxChain;
 //   - ErrBadName when name itself cannot be asked.
 //
-// On an error a holds no address and no target. With a nil error,
-// a.Rcode and a.Truncated are set; the answer section is
-// read only for a NOERROR, untruncated message. A message with no question
-// is accepted with a non-zero rcode (servers answer FORMERR that way). The
+// On an error a holds no address and no target. With a nil error, a.Rcode
+// and a.Truncated are set; the answer section is read only for a NOERROR,
+// untruncated message. A message with no question is accepted with a
+// non-zero rcode (servers answer FORMERR that way). The
 // answer section is walked as the CNAME chain from name: CNAME records
 // whose owner is the current name advance it, in any order in the section;
 // address records count only for the chain's end. Records of other types,

@@ -24,8 +24,12 @@ type CacheConfig struct {
 	// NegativeTTL is how long (ms) a CodeNotFound result stays cached. 0
 	// caches no error, which is nginx's behaviour: ngx_resolver_process_a
 	// deletes the name's node on any error answer, so the next lookup asks
-	// again (askers who come while a query is in flight still share it).
-	// Other errors (SERVFAIL, REFUSED, timeouts) are never cached.
+	// again, while askers who come during a query share it (seen live: two
+	// connects to a missing name one after the other sent two queries,
+	// three light threads at once sent one). nginx's 5 s is its resend
+	// interval, and the 10 s "valid" it gives an error result is for
+	// upstream re-resolution; neither caches. Other errors (SERVFAIL,
+	// REFUSED, timeouts) are never cached.
 	NegativeTTL int64
 }
 

@@ -45,7 +45,9 @@ func (c Code) String() string {
 }
 
 // Error strings Lua code sees from connect (and udp setpeername), worded as
-// lua-nginx-module's ngx_http_lua_socket_tcp.c builds them.
+// lua-nginx-module's ngx_http_lua_socket_tcp.c builds them. Each was also
+// seen from the reference nginx 1.22.1 with ngx_lua installed here,
+// resolving against a dnstest server (errors_test.go lists them).
 const (
 	// ErrTextStartFailed is returned when ngx_resolve_start fails (nginx:
 	// out of memory). luring has no such failure; it is here for the
@@ -87,7 +89,10 @@ var (
 	// put in a DNS question: empty, an empty label ("a..b"), a label longer
 	// than 63 bytes, or more than 253 bytes in all. nginx answers such a name
 	// with NXDOMAIN without asking anyone (ngx_resolver_create_name_query
-	// returns NGX_DECLINED), so the caller reports CodeNotFound.
+	// returns NGX_DECLINED; seen live: "bad..name could not be resolved (3:
+	// Host not found)" and no query), so the caller reports CodeNotFound.
+	// (nginx checks labels against 255, not 63, and would send a 64-byte
+	// label; luring does not.)
 	ErrBadName = errors.New("resolve: bad host name")
 
 	// ErrShortBuffer is returned by BuildQuery and BuildQueryTCP when the

@@ -80,7 +80,7 @@ const maxChase = 32
 // are answered NXDOMAIN.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s, err := start()
+	s, err := New()
 	if err != nil {
 		t.Fatalf("dnstest: %v", err)
 	}
@@ -88,9 +88,10 @@ func Start(t testing.TB) *Server {
 	return s
 }
 
-// start binds UDP on a free port, then TCP on the same port, retrying
-// when the TCP port is taken.
-func start() (*Server, error) {
+// New starts a server as Start does, for callers without a test (examples,
+// tools), who Close it themselves. It binds UDP on a free port, then TCP
+// on the same port, retrying when that TCP port is taken.
+func New() (*Server, error) {
 	var err error
 	for range 20 {
 		var udp *net.UDPConn
