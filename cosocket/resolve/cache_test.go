@@ -220,6 +220,23 @@ func TestCacheExpiredAsksAgain(t *testing.T) {
 	assert.Equal(t, ips("192.0.2.2"), r.Addrs)
 }
 
+// TestCacheExpiredInPlace: an expired entry the sweep has not reached (it
+// is not at the cold end) is asked again in place.
+func TestCacheExpiredInPlace(t *testing.T) {
+	c := NewCache(CacheConfig{})
+	fill(t, c, "long.example", 0, ok(3600, "192.0.2.1"))
+	fill(t, c, "short.example", 0, ok(1, "192.0.2.2"))
+	w := newRecorder()
+	_, cached, f := c.Resolve("short.example", 1000, &w.Waiter)
+	require.False(t, cached)
+	require.NotNil(t, f)
+	assert.Equal(t, 1, c.Len(), "long.example stays, short.example is in flight")
+	c.Finish(f, ok(60, "192.0.2.3"), 1000)
+	require.Len(t, w.got, 1)
+	assert.Equal(t, ips("192.0.2.3"), w.got[0].Addrs)
+	assert.Equal(t, 2, c.Len())
+}
+
 // TestCacheEviction: past MaxEntries the least recently used entry goes; a
 // hit makes an entry recent again, as nginx's expire queue does.
 func TestCacheEviction(t *testing.T) {

@@ -12,7 +12,8 @@ const (
 // ASCII letters lower-cased and one trailing dot removed, which is what
 // nginx's resolver does to the name before it queries (and before ngx_lua
 // prints it in an error). ErrBadName when the name cannot be asked: see
-// there. It allocates only when host has an upper-case letter.
+// there. It does not recognise IP literals: connect parses those first.
+// It allocates only when host has an upper-case letter.
 func Canonical(host string) (string, error) {
 	if n := len(host); n > 0 && host[n-1] == '.' {
 		host = host[:n-1]
