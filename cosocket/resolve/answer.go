@@ -46,7 +46,7 @@ type Result struct {
 // Step is what the I/O side does next with a parsed Answer.
 type Step uint8
 
-// The steps, in Answer.Next's order of precedence.
+// The steps Answer.Next returns.
 const (
 	// StepIgnore: not an answer nginx acts on (FORMERR, an rcode above 5,
 	// a TCP answer with TC set). Keep waiting for another answer, the
