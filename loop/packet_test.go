@@ -173,6 +173,40 @@ func TestPacketUnixgramRoundTrip(t *testing.T) {
 	echoRoundTrip(t, l, pc, peer)
 }
 
+// A listener's socket is closed behind the ring's back; a PacketConn that
+// gets its number next must still hear of its datagrams (ring.Fresh: the
+// epoll backend would otherwise take the number for registered already).
+func TestPacketConnOnAClosedListenersNumber(t *testing.T) {
+	l := startLoop(t, Options{}, nil)
+	peer := udpPeer(t, "udp4", "127.0.0.1:0")
+	closed := make(chan int, 1)
+	onLoop(t, l, func() {
+		ln, err := l.Listen("tcp", "127.0.0.1:0", func(c *Conn) {})
+		if err != nil {
+			closed <- -1
+			return
+		}
+		fd := ln.Fd()
+		ln.OnClosed(func() { closed <- fd })
+		ln.Close()
+	})
+	var lnFd int
+	select {
+	case lnFd = <-closed:
+		require.GreaterOrEqual(t, lnFd, 0, "listen failed")
+	case <-time.After(packetWait):
+		t.Fatal("the listener never closed")
+	}
+	var pc *PacketConn
+	var err error
+	onLoop(t, l, func() { pc, err = l.DialPacket("udp", peer.LocalAddr().String()) })
+	require.NoError(t, err)
+	if pc.fd != lnFd {
+		t.Logf("the socket got fd %d, not the listener's %d: the reuse is not exercised", pc.fd, lnFd)
+	}
+	echoRoundTrip(t, l, pc, peer)
+}
+
 // Datagrams keep their boundaries both ways, and queued sends go out and
 // report in the order they were made.
 func TestPacketBoundariesAndSendOrder(t *testing.T) {
