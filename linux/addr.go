@@ -137,22 +137,24 @@ func parseUnix(path string) (unix.Sockaddr, int, error) {
 // LocalAddr returns the address fd is bound to (getsockname) as a
 // *net.TCPAddr or *net.UnixAddr. An unnamed unix socket gives Name "".
 func LocalAddr(fd int) (net.Addr, error) {
-	return sockname(unix.SYS_GETSOCKNAME, "getsockname", fd)
+	return sockname(unix.SYS_GETSOCKNAME, "getsockname", fd, false)
 }
 
 // PeerAddr returns the address of fd's peer (getpeername) as a
 // *net.TCPAddr or *net.UnixAddr. An unnamed unix peer gives Name "".
 func PeerAddr(fd int) (net.Addr, error) {
-	return sockname(unix.SYS_GETPEERNAME, "getpeername", fd)
+	return sockname(unix.SYS_GETPEERNAME, "getpeername", fd, false)
 }
 
-func sockname(trap uintptr, name string, fd int) (net.Addr, error) {
+// sockname runs getsockname or getpeername and decodes the address, as a
+// datagram one (*net.UDPAddr, *net.UnixAddr of "unixgram") with dgram.
+func sockname(trap uintptr, name string, fd int, dgram bool) (net.Addr, error) {
 	var raw unix.RawSockaddrAny
 	salen := uint32(unix.SizeofSockaddrAny)
 	if err := rawSockname(trap, fd, &raw, &salen); err != nil {
 		return nil, &os.SyscallError{Syscall: name, Err: err}
 	}
-	addr := rawToAddr(&raw, salen)
+	addr := rawToAddr(&raw, salen, dgram)
 	if addr == nil {
 		return nil, &os.SyscallError{Syscall: name, Err: unix.EAFNOSUPPORT}
 	}

@@ -105,7 +105,7 @@ func TestSockaddrToRawRoundTrip(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tc.salen, salen)
 			assert.Equal(t, tc.want, RawToAddr(&raw))
-			assert.Equal(t, tc.want, rawToAddr(&raw, salen), "with the exact length")
+			assert.Equal(t, tc.want, rawToAddr(&raw, salen, false), "with the exact length")
 
 			allocs := testing.AllocsPerRun(100, func() {
 				_, _ = SockaddrToRaw(tc.sa, &raw)
@@ -168,7 +168,7 @@ func TestRawToAddrUnknown(t *testing.T) {
 	raw := unix.RawSockaddrAny{Addr: unix.RawSockaddr{Family: unix.AF_NETLINK}}
 	assert.Nil(t, RawToAddr(&raw))
 	raw.Addr.Family = unix.AF_INET6
-	assert.Nil(t, rawToAddr(&raw, 8), "truncated")
+	assert.Nil(t, rawToAddr(&raw, 8, false), "truncated")
 }
 
 func TestLocalAddrNotSocket(t *testing.T) {

@@ -1,6 +1,6 @@
 // Package linux holds the Linux specifics luring's event loop needs:
 // listening sockets (with SO_REUSEPORT, one per worker), dial sockets,
-// socket options, address conversion for io_uring, RLIMIT_NOFILE, CPU
+// connected datagram sockets (UDP, unixgram), socket options, address conversion for io_uring, RLIMIT_NOFILE, CPU
 // affinity and kernel probes.
 //
 // Place in the import graph: it imports only x/sys (and the standard

@@ -3,7 +3,8 @@ package linux
 import "errors"
 
 // ErrNetwork is returned (wrapped) by ParseAddr and Listen when the network
-// is not one of "tcp", "tcp4", "tcp6" or "unix".
+// is not one of "tcp", "tcp4", "tcp6" or "unix", and by ParsePacketAddr and
+// DialPacket when it is not one of "udp", "udp4", "udp6" or "unixgram".
 var ErrNetwork = errors.New("linux: unsupported network")
 
 // ErrAddress is returned (wrapped) by ParseAddr and Listen when the address

@@ -87,7 +87,7 @@ func getPort(src *uint16) int {
 // earlier peer may be reported; an unnamed unix peer gives Name "".
 // LocalAddr and PeerAddr use the exact length and need no such care.
 func RawToAddr(raw *unix.RawSockaddrAny) net.Addr {
-	return rawToAddr(raw, unix.SizeofSockaddrAny)
+	return rawToAddr(raw, unix.SizeofSockaddrAny, false)
 }
 
 // RawToAddrPort decodes an AF_INET or AF_INET6 raw sockaddr without
@@ -110,8 +110,10 @@ func RawToAddrPort(raw *unix.RawSockaddrAny) (ap netip.AddrPort, ok bool) {
 	return netip.AddrPort{}, false
 }
 
-// rawToAddr decodes raw, of which the kernel filled salen bytes.
-func rawToAddr(raw *unix.RawSockaddrAny, salen uint32) net.Addr {
+// rawToAddr decodes raw, of which the kernel filled salen bytes, as the
+// address of a stream socket (*net.TCPAddr, *net.UnixAddr of "unix") or,
+// with dgram, of a datagram one (*net.UDPAddr, *net.UnixAddr of "unixgram").
+func rawToAddr(raw *unix.RawSockaddrAny, salen uint32, dgram bool) net.Addr {
 	if salen > unix.SizeofSockaddrAny {
 		salen = unix.SizeofSockaddrAny
 	}
@@ -121,7 +123,11 @@ func rawToAddr(raw *unix.RawSockaddrAny, salen uint32) net.Addr {
 			return nil
 		}
 		p := (*unix.RawSockaddrInet4)(unsafe.Pointer(raw))
-		return &net.TCPAddr{IP: net.IP(p.Addr[:]).To16(), Port: getPort(&p.Port)}
+		ip, port := net.IP(p.Addr[:]).To16(), getPort(&p.Port)
+		if dgram {
+			return &net.UDPAddr{IP: ip, Port: port}
+		}
+		return &net.TCPAddr{IP: ip, Port: port}
 	case unix.AF_INET6:
 		if salen < unix.SizeofSockaddrInet6 {
 			return nil
@@ -129,6 +135,9 @@ func rawToAddr(raw *unix.RawSockaddrAny, salen uint32) net.Addr {
 		p := (*unix.RawSockaddrInet6)(unsafe.Pointer(raw))
 		ip := make(net.IP, net.IPv6len)
 		copy(ip, p.Addr[:])
+		if dgram {
+			return &net.UDPAddr{IP: ip, Port: getPort(&p.Port), Zone: zoneName(p.Scope_id)}
+		}
 		return &net.TCPAddr{IP: ip, Port: getPort(&p.Port), Zone: zoneName(p.Scope_id)}
 	case unix.AF_UNIX:
 		p := (*unix.RawSockaddrUnix)(unsafe.Pointer(raw))
@@ -137,6 +146,9 @@ func rawToAddr(raw *unix.RawSockaddrAny, salen uint32) net.Addr {
 			return nil
 		}
 		n := min(salen-head, uint32(len(p.Path)))
+		if dgram {
+			return &net.UnixAddr{Name: unixName(p.Path[:n]), Net: "unixgram"}
+		}
 		return &net.UnixAddr{Name: unixName(p.Path[:n]), Net: "unix"}
 	}
 	return nil

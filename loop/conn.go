@@ -10,7 +10,8 @@ import (
 )
 
 // ErrClosed is passed to Flush callbacks and returned by Write once a
-// connection is closing or closed.
+// connection is closing or closed, and passed to a PacketConn's pending
+// Send and Recv callbacks once it is closed.
 var ErrClosed = errors.New("loop: connection closed")
 
 // Conn is one stream connection (TCP or unix) owned by a loop. All methods are

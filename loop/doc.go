@@ -1,8 +1,14 @@
 // Package loop is luring's per-core event loop, and the API Go services embed.
 //
 // A Loop owns one ring.Ring and everything driven by it: connections, listeners,
-// dials and timers. It runs on one locked OS thread; everything it owns is touched
-// only there. Other goroutines talk to it only through Post, which wakes the ring.
+// dials, datagram sockets and timers. It runs on one locked OS thread; everything
+// it owns is touched only there. Other goroutines talk to it only through Post,
+// which wakes the ring.
+//
+// Conn is a stream (TCP, unix), read push-style (OnData) or pull-style (Peek,
+// Discard, WaitRead). PacketConn (DialPacket) is a connected datagram socket (UDP,
+// unixgram), for ngx.socket.udp and the resolver: Send and Recv move one datagram
+// each; timeouts are the caller's, a Timer and CancelRecv.
 //
 // One loop turn (Loop.tick) reads top to bottom: submit queued operations and wait
 // (deadline from the timer heap) → run the completions → run the run queue →

@@ -95,8 +95,9 @@ type Loop struct {
 	yieldedAt int64
 	yields    int
 
-	conns     connList // every open Conn, for Stop
-	dirty     []*Conn  // connections with output to submit this turn
+	conns     connList   // every open Conn, for Stop
+	packets   packetList // every open PacketConn, for Stop
+	dirty     []*Conn    // connections with output to submit this turn
 	listeners []*Listener
 	nextID    uint64   // connection numbers, for logs
 	bufs      [][]byte // free buffers of RecvBufferSize capacity
@@ -265,6 +266,12 @@ func (l *Loop) complete(c ring.Completion) {
 		o.conn.onShutdown(c)
 	case opClose:
 		o.conn.onClosed(c)
+	case opPacketRecv:
+		o.pc.onRecv(c)
+	case opPacketSend:
+		o.pc.onSend(c)
+	case opPacketClose:
+		o.pc.onClosed(c)
 	case opCancel:
 		// Nothing to do: the cancelled operation reports on its own.
 	}
@@ -308,7 +315,8 @@ func (l *Loop) runPosted() {
 }
 
 // Stop stops the loop gracefully: listeners close, every connection flushes
-// its output and closes, and the loop ends once no operation is in flight, or
+// its output and closes, every PacketConn closes (its pending callbacks get
+// ErrClosed), and the loop ends once no operation is in flight, or
 // after Options.StopTimeout with the remaining connections closed at once.
 // Stop blocks until the loop has ended. Safe from any goroutine, but not from
 // the loop's own thread (use StopAsync there).
@@ -336,6 +344,7 @@ func (l *Loop) beginStop() {
 		ln.Close()
 	}
 	l.conns.each(func(c *Conn) { c.Close() })
+	l.packets.each(func(pc *PacketConn) { pc.Close() })
 	l.stopTimer = l.AfterFunc(l.opts.StopTimeout, func() {
 		l.conns.each(func(c *Conn) { c.CloseNow(ErrStopped) })
 	})
@@ -346,7 +355,7 @@ func (l *Loop) finished() bool {
 	if !l.stopStart {
 		return false
 	}
-	return l.ops.live == 0 && l.conns.n == 0 && len(l.dirty) == 0 && l.runq.head == nil && !l.hasPosted()
+	return l.ops.live == 0 && l.conns.n == 0 && l.packets.n == 0 && len(l.dirty) == 0 && l.runq.head == nil && !l.hasPosted()
 }
 
 // closeAll is the failed-setup path: drop whatever setup created.

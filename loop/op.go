@@ -15,6 +15,9 @@ const (
 	opShutdown
 	opClose
 	opCancel
+	opPacketRecv
+	opPacketSend
+	opPacketClose
 )
 
 // op is one operation in flight. It lives in the loop's slab and is named
@@ -22,10 +25,11 @@ const (
 type op struct {
 	gen  uint32 // bumped on free; a completion with another generation is stale
 	kind opKind
-	next int32     // free-list link while kind == opFree; -1 ends the list
-	conn *Conn     // opRecv, opRecvMulti, opSend, opShutdown, opClose, opConnect
-	ln   *Listener // opAccept
-	dial *dialer   // opConnect
+	next int32       // free-list link while kind == opFree; -1 ends the list
+	conn *Conn       // opRecv, opRecvMulti, opSend, opShutdown, opClose, opConnect
+	ln   *Listener   // opAccept
+	dial *dialer     // opConnect
+	pc   *PacketConn // opPacketRecv, opPacketSend, opPacketClose
 }
 
 // slab is the loop's table of operations. Loop thread only.

@@ -22,8 +22,9 @@ import (
 // fires expired timeouts and hands the ready list out.
 //
 // Caveat: an fd the ring has seen must be closed with CloseFD (or carry no
-// operation again before its number is reused). Fresh descriptors from Accept
-// and sockets whose first operation is Connect are re-registered anyway.
+// operation again before its number is reused). Fresh descriptors from
+// Accept, sockets whose first operation is Connect, and descriptors handed
+// to Fresh are re-registered anyway.
 
 // opKind says what a pending operation slot holds.
 type opKind uint8
@@ -289,6 +290,16 @@ func (r *epollRing) CloseFD(ud uint64, fd int) {
 		e = 0 // the descriptor is gone on Linux even then
 	}
 	r.complete(ud, -int32(e), 0, 0)
+}
+
+// Fresh drops what the ring knew of an earlier descriptor numbered fd, so
+// the new one is registered with epoll on its first operation. Its pending
+// operations, if any, belonged to a descriptor closed behind the ring's
+// back: they complete with -ECANCELED.
+func (r *epollRing) Fresh(fd int) {
+	if fd >= 0 {
+		r.fresh(fd)
+	}
 }
 
 // Timeout completes with -ETIME once ts has elapsed.

@@ -96,8 +96,10 @@ type Features struct {
 // Recv, RecvMultishot) and one write-side operation (Send, Sendmsg, Connect)
 // in flight, and issues CloseFD only when none is in flight (Cancel first).
 // A descriptor that has been used with a Ring is closed with CloseFD, not
-// behind the ring's back (the epoll backend remembers descriptors; a listener
-// socket, whose number the ring never sees reused, is the one exception).
+// behind the ring's back (the epoll backend remembers descriptors). Where
+// one is closed otherwise (a listener socket, a socket whose connect
+// failed), the next descriptor with its number starts with Accept, Connect
+// or Fresh, which drop what the ring remembered.
 //
 // User data values from ReservedUserData up are the backends' own and never
 // given to verbs.
@@ -111,7 +113,11 @@ type Ring interface {
 	// descriptor, already non-blocking and close-on-exec. With multishot the
 	// operation stays armed (FlagMore) until it fails or is cancelled.
 	Accept(ud uint64, fd int, multishot bool)
-	// Recv reads into buf. Res is the byte count, 0 at end of stream.
+	// Recv reads into buf. Res is the byte count, 0 at end of stream. On a
+	// datagram socket it reads one datagram, truncated to len(buf) as
+	// recv(2) does (the rest is dropped); Res 0 is then an empty datagram,
+	// not an end of stream. A pending socket error (a connected UDP
+	// socket's ICMP port unreachable) ends it with -ECONNREFUSED & co.
 	Recv(ud uint64, fd int, buf []byte)
 	// RecvMultishot reads repeatedly into buffers of group (see
 	// SetupBuffers) until end of stream, an error, or Cancel. Each data
@@ -119,7 +125,8 @@ type Ring interface {
 	// error ends it. A final completion may still carry FlagBuffer: release
 	// its buffer too. Only when Features().MultishotRecv.
 	RecvMultishot(ud uint64, fd int, group uint16)
-	// Send writes buf with MSG_NOSIGNAL. Res is the byte count (may be short).
+	// Send writes buf with MSG_NOSIGNAL. Res is the byte count (may be
+	// short on a stream; a datagram, empty ones included, goes whole).
 	Send(ud uint64, fd int, buf []byte)
 	// Sendmsg writes the iovecs of msg with MSG_NOSIGNAL (a writev that
 	// never raises SIGPIPE). Res is the byte count (may be short).
@@ -131,6 +138,13 @@ type Ring interface {
 	Shutdown(ud uint64, fd int, how int)
 	// CloseFD closes fd. Res is 0 or a negated errno.
 	CloseFD(ud uint64, fd int)
+	// Fresh tells the ring that fd is a descriptor the caller has just made
+	// itself (a datagram socket connected with connect(2) directly, say):
+	// whatever the ring remembers of an earlier descriptor with the same
+	// number is dropped. Call it before fd's first operation unless that is
+	// a Connect; descriptors from Accept need nothing either. Not an
+	// operation: nothing completes.
+	Fresh(fd int)
 	// Timeout completes after ts has elapsed with Res -ETIME, or with
 	// -ECANCELED when cancelled first.
 	Timeout(ud uint64, ts *unix.Timespec)

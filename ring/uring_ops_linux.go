@@ -179,6 +179,9 @@ func (r *uring) CloseFD(ud uint64, fd int) {
 	sqe.Fd = int32(fd)
 }
 
+// Fresh does nothing: io_uring keeps no state per descriptor.
+func (r *uring) Fresh(fd int) {}
+
 // inline queues the result of a syscall the kernel's io_uring cannot do.
 func (r *uring) inline(ud uint64, err error) {
 	if r.closed {
