@@ -76,6 +76,8 @@ type Runner struct {
 	sockets *cosocket.Worker
 	// tcpMeta and udpMeta are the metatables of socket objects.
 	tcpMeta, udpMeta *lua.LTable
+	// dgram is scratch for a UDP datagram being built (socket_udp.go).
+	dgram []byte
 	// patterns caches compiled receiveuntil patterns (socket_until.go).
 	patterns map[string]*cosocket.Pattern
 }

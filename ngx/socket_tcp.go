@@ -460,8 +460,15 @@ func tableSize(L *lua.LState, t *lua.LTable) int {
 	return n
 }
 
-// writePayload writes a checked payload into the socket's send buffer.
-func (rn *Runner) writePayload(s *cosocket.TCP, v lua.LValue) {
+// payloadWriter takes a payload's bytes: a TCP socket's send buffer, or
+// a datagram being built.
+type payloadWriter interface {
+	Write(p []byte)
+	WriteString(s string)
+}
+
+// writePayload writes a checked payload into w.
+func (rn *Runner) writePayload(s payloadWriter, v lua.LValue) {
 	switch v := v.(type) {
 	case lua.LString:
 		s.WriteString(string(v))
