@@ -45,3 +45,14 @@ func (w *Worker) Exit() {
 type Resolver interface {
 	Resolve(name string, done func(addrs []netip.Addr, err error)) (cancel func())
 }
+
+// PoolStats sums the worker's pools: parked connections, connects waiting
+// in queues, and pools.
+func (w *Worker) PoolStats() (idle, waiting, pools int) {
+	for _, p := range w.pools {
+		idle += p.nidle
+		waiting += p.Waiting()
+		pools++
+	}
+	return
+}

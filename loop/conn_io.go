@@ -360,10 +360,12 @@ func (c *Conn) onClosed(cqe ring.Completion) {
 	c.fd = -1
 	c.l.conns.remove(c)
 	c.runFlushes(c.closeErrOr())
-	if c.in != nil {
+	if c.in != nil && (c.onData != nil || c.Buffered() == 0) {
 		c.l.putBuf(c.in)
 		c.in, c.rpos = nil, 0
 	}
+	// A pull reader keeps the bytes that came before the end: they are
+	// its partial result (the buffer goes with the Conn).
 	c.out, c.wbuf = nil, nil
 	c.wakeReader()
 	if c.onClose != nil {

@@ -373,3 +373,18 @@ func (l *Loop) closeAll() {
 func (l *Loop) logf(format string, args ...any) {
 	l.opts.Log(fmt.Sprintf(format, args...))
 }
+
+// Stats counts what a loop holds; for tests and status pages. Loop thread
+// only.
+type Stats struct {
+	Conns   int // open stream connections
+	Packets int // open datagram sockets
+	Timers  int // armed timers
+	Ops     int // operations in flight in the ring
+	Tasks   int // tasks in the run queue
+}
+
+// Stats returns the loop's counts now.
+func (l *Loop) Stats() Stats {
+	return Stats{Conns: l.conns.n, Packets: l.packets.n, Timers: len(l.timers), Ops: l.ops.live, Tasks: l.runq.n}
+}

@@ -127,3 +127,8 @@ func (vm *VM) stackTrace(L *lua.LState) string {
 	}
 	return strings.Join(keep, "\n")
 }
+
+// InUse is how many coroutines are out of the pool: entry threads, light
+// threads, pcall children and user coroutines that have not finished or
+// been released. For tests and status pages.
+func (vm *VM) InUse() int { return len(vm.threads) - len(vm.pool) }

@@ -20,6 +20,7 @@ import (
 type peer struct {
 	ln       net.Listener
 	accepted atomic.Int64
+	active   atomic.Int64 // connections being served now
 	wg       sync.WaitGroup
 }
 
@@ -43,9 +44,11 @@ func startPeer(t *testing.T, network string, serve func(c net.Conn)) *peer {
 				return
 			}
 			p.accepted.Add(1)
+			p.active.Add(1)
 			p.wg.Add(1)
 			go func() {
 				defer p.wg.Done()
+				defer p.active.Add(-1)
 				defer c.Close()
 				_ = c.SetDeadline(time.Now().Add(20 * time.Second))
 				serve(c)
