@@ -17,11 +17,14 @@ var allowed = map[string][]string{
 	"conf":       {},
 	"httpd":      {"ring", "linux", "loop", "conf"},
 	"lvm":        {"ring", "linux", "loop"},
-	"cosocket":   {"ring", "linux", "loop"},
-	"reqsock":    {"ring", "linux", "loop", "conf", "httpd", "cosocket"},
-	"ngx":        {"ring", "linux", "loop", "conf", "httpd", "lvm", "cosocket", "reqsock"},
-	"server":     {"ring", "linux", "loop", "conf", "httpd", "lvm", "cosocket", "reqsock", "ngx"},
-	"cmd/luring": {"ring", "linux", "loop", "conf", "httpd", "lvm", "cosocket", "reqsock", "ngx", "server"},
+	"cosocket":   {"ring", "linux", "loop", "cosocket/resolve"},
+	"reqsock":    {"ring", "linux", "loop", "conf", "httpd", "cosocket", "cosocket/resolve"},
+	"ngx":        {"ring", "linux", "loop", "conf", "httpd", "lvm", "cosocket", "cosocket/resolve", "reqsock"},
+	"server":     {"ring", "linux", "loop", "conf", "httpd", "lvm", "cosocket", "cosocket/resolve", "reqsock", "ngx"},
+	"cmd/luring": {"ring", "linux", "loop", "conf", "httpd", "lvm", "cosocket", "cosocket/resolve", "reqsock", "ngx", "server"},
+
+	"cosocket/resolve":         {},
+	"cosocket/resolve/dnstest": {"cosocket/resolve"},
 }
 
 // TestImportsPointDown fails when a package imports one above it in the

@@ -1,6 +1,7 @@
 // Package cosocket implements ngx.socket.tcp and ngx.socket.udp semantics
 // ("cosockets") in Go on luring's event loop: connect, send, receive,
-// receiveany, receiveuntil, timeouts, options and the keep-alive pool. It is
+// receiveany, receiveuntil, timeouts, options, the keep-alive pool and the
+// resolver. It is
 // written for the ngx bindings but usable from Go services that run on a
 // loop.Loop (see ExampleTCP).
 //
@@ -27,4 +28,15 @@
 // by name, with ngx_lua's counting (pool_size, backlog, the queue of waiting
 // connects), and idle pooled connections watched so a peer's close or stray
 // bytes drop them before anyone reuses them.
+//
+// The resolver is DNS (Worker.NewDNS, one per resolver directive, as nginx
+// has one resolver with its own cache per directive), the Resolver that
+// TCP.Connect asks for host names. It is the I/O half of package resolve:
+// the worker's hosts table first (read once from /etc/hosts when the worker
+// starts: a luring extension, nginx's resolver never reads it), then the
+// cache with one query in flight per name, then A (and AAAA) queries over
+// connected UDP sockets, TCP when an answer is truncated, resent every 5 s
+// to the next server until resolver_timeout, as nginx's resolver does. Its
+// errors read as ngx_lua's ("example.com could not be resolved (3: Host not
+// found)"). A cache hit costs one allocation, the cancel function.
 package cosocket

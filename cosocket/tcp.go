@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/luring/luring/cosocket/resolve"
 	"github.com/luring/luring/loop"
 	"golang.org/x/sys/unix"
 )
@@ -138,13 +139,11 @@ func (s *TCP) busy() error {
 	return nil
 }
 
-// ErrNoResolver is wrapped by connect's error for a host name when no
-// resolver is defined.
+// noResolverError is connect's error for a host name when no resolver is
+// defined: `no resolver defined to resolve "HOST"`, the host as given.
 type noResolverError struct{ host string }
 
-func (e noResolverError) Error() string {
-	return fmt.Sprintf("no resolver defined to resolve %q", e.host)
-}
+func (e noResolverError) Error() string { return resolve.NoResolver(e.host) }
 
 // parseHostError is connect's failed host parse.
 type parseHostError struct{ host, why string }

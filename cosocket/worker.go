@@ -1,14 +1,19 @@
 package cosocket
 
 import (
+	crand "crypto/rand"
+	"encoding/binary"
+	"math/rand/v2"
 	"net/netip"
 
+	"github.com/luring/luring/cosocket/resolve"
 	"github.com/luring/luring/loop"
 )
 
 // Worker is the cosocket state of one loop, as an nginx worker has it: the
-// keep-alive connection pools by name. Every socket of the loop belongs to
-// it. Loop thread only.
+// keep-alive connection pools by name, the hosts table and random generator
+// its resolvers share, and those resolvers. Every socket of the loop
+// belongs to it. Loop thread only.
 type Worker struct {
 	l *loop.Loop
 	// pools are the connection pools by key; a pool is dropped once it
@@ -16,11 +21,28 @@ type Worker struct {
 	pools map[string]*Pool
 	// exiting: the worker stops; setkeepalive closes instead of pooling.
 	exiting bool
+
+	// hosts is the hosts table the resolvers read before DNS; never nil.
+	hosts *resolve.Hosts
+	// hostsErr is why /etc/hosts could not be read at start, or nil.
+	hostsErr error
+	// rng draws query IDs and picks among addresses (the worker's PCG).
+	rng *rand.Rand
+	// resolvers are the open DNS resolvers, closed by Exit.
+	resolvers []*DNS
 }
 
-// NewWorker returns the cosocket state of loop l.
+// NewWorker returns the cosocket state of loop l. It reads /etc/hosts
+// (resolve.LoadHosts): blocking file I/O, done once when the worker starts,
+// one of the loop's documented exceptions. A file that cannot be read
+// leaves the table empty; HostsError says why.
 func NewWorker(l *loop.Loop) *Worker {
-	return &Worker{l: l, pools: make(map[string]*Pool)}
+	w := &Worker{l: l, pools: make(map[string]*Pool)}
+	w.hosts, w.hostsErr = resolve.LoadHosts(resolve.DefaultHostsPath)
+	var seed [8]byte
+	_, _ = crand.Read(seed[:]) // never fails on Linux
+	w.rng = resolve.NewRand(binary.LittleEndian.Uint64(seed[:]))
+	return w
 }
 
 // Loop is the worker's loop.
@@ -29,19 +51,48 @@ func (w *Worker) Loop() *loop.Loop { return w.l }
 // Pool returns the pool named key, or nil when there is none.
 func (w *Worker) Pool(key string) *Pool { return w.pools[key] }
 
-// Exit closes every idle pooled connection and makes later setkeepalive
-// calls close their connection: the worker is stopping.
+// SetHosts replaces the hosts table the worker's resolvers read (a reload
+// that found the file changed, or a test); nil means an empty table.
+func (w *Worker) SetHosts(h *resolve.Hosts) {
+	if h == nil {
+		h = resolve.ParseHosts(nil)
+	}
+	w.hosts, w.hostsErr = h, nil
+}
+
+// Hosts returns the worker's hosts table.
+func (w *Worker) Hosts() *resolve.Hosts { return w.hosts }
+
+// HostsError reports why NewWorker could not read /etc/hosts (nil when it
+// could, or when the file does not exist), for the error log.
+func (w *Worker) HostsError() error { return w.hostsErr }
+
+// SetSeed reseeds the worker's random generator, which draws query IDs
+// and picks among a name's addresses: tests make the choice repeatable.
+// NewWorker seeds it from crypto/rand; keep that in production, since
+// unguessable query IDs are what stops an off-path attacker forging
+// answers.
+func (w *Worker) SetSeed(seed uint64) { w.rng = resolve.NewRand(seed) }
+
+// Exit closes every idle pooled connection and every resolver of the
+// worker (their pending lookups fail with ErrResolverClosed), and makes
+// later setkeepalive calls close their connection: the worker is stopping.
 func (w *Worker) Exit() {
 	w.exiting = true
 	for _, p := range w.pools {
 		p.shutdown()
+	}
+	for len(w.resolvers) > 0 {
+		w.resolvers[len(w.resolvers)-1].Close() // Close removes it
 	}
 }
 
 // A Resolver turns a host name into addresses without blocking the loop.
 // Resolve calls done exactly once, never inside Resolve, with at least one
 // address or an error whose text is ngx_lua's ("NAME could not be resolved
-// (3: Host not found)"); cancel abandons the lookup (done will not run).
+// (3: Host not found)"); cancel abandons the lookup (done will not run;
+// calling it after done ran, or twice, does nothing). addrs[0] is the
+// address to connect to; addrs is valid during the call only.
 type Resolver interface {
 	Resolve(name string, done func(addrs []netip.Addr, err error)) (cancel func())
 }
