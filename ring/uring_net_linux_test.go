@@ -164,6 +164,15 @@ func TestUringWaitTimeout(t *testing.T) {
 				for round := range 3 {
 					wait(t, round)
 				}
+				// A Wake still ends an interrupted Wait.
+				woke := make(chan error, 1)
+				go func() { woke <- r.Wake() }()
+				start := time.Now()
+				out, err := r.Wait(nil, 10*time.Second)
+				require.NoError(t, err)
+				assert.Empty(t, out, "a wake is not a completion")
+				assert.Less(t, time.Since(start), testDeadline, "Wake did not end Wait")
+				require.NoError(t, <-woke)
 			})
 			out, err := r.Wait(nil, 0)
 			require.NoError(t, err)
