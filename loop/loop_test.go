@@ -1,6 +1,7 @@
 package loop
 
 import (
+	"errors"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -185,29 +186,36 @@ func TestPostAfterLoopEndedOnItsOwnFails(t *testing.T) {
 // TestBusyLoopYields: a loop kept busy reschedules itself every few ms, so
 // the runtime's sysmon never has to preempt it (after a preemption sysmon
 // polls every 20 µs again, on the loop's CPU).
+//
+// A loaded machine only stretches the time between turns, which makes
+// yields sparser per ms, never denser: the test waits (within a deadline)
+// for a number of yields and checks they were at least yieldEvery apart,
+// not for a number of yields within a span of time.
 func TestBusyLoopYields(t *testing.T) {
 	l := startLoop(t, Options{}, nil)
+	const want = 8
 	var start int64
 	var before int
 	onLoop(t, l, func() { start, before = l.now, l.yields })
-	done := make(chan struct{})
+	done := make(chan int64, 1) // l.now once the loop yielded want times
 	var spin func()
 	spin = func() {
-		if l.now-start >= 60 {
-			close(done)
+		if l.yields-before >= want {
+			done <- l.now
 			return
 		}
 		for t0 := time.Now(); time.Since(t0) < 200*time.Microsecond; {
 		}
-		assert.NoError(t, l.Post(spin))
+		if err := l.Post(spin); !errors.Is(err, ErrStopped) { // stopped: the test failed and ended
+			assert.NoError(t, err)
+		}
 	}
 	require.NoError(t, l.Post(spin))
 	select {
-	case <-done:
+	case end := <-done:
+		assert.GreaterOrEqual(t, end-start, int64((want-1)*yieldEvery),
+			"%d yields at most one per %d ms of loop time", want, yieldEvery)
 	case <-time.After(10 * time.Second):
-		t.Fatal("busy loop never ended")
+		t.Fatalf("a busy loop did not yield %d times", want)
 	}
-	var yields int
-	onLoop(t, l, func() { yields = l.yields - before })
-	assert.GreaterOrEqual(t, yields, 8, "60 ms of turns at one yield per %d ms", yieldEvery)
 }

@@ -414,7 +414,7 @@ func (r *epollRing) poll(msec int) (woken bool, err error) {
 			uintptr(unsafe.Pointer(&r.events[0])), uintptr(len(r.events)), uintptr(msec), 0, 0)
 	}
 	if e == unix.EINTR {
-		return false, nil
+		return false, nil // a signal: Wait polls again for the time left
 	}
 	if e != 0 {
 		return false, e

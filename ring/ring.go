@@ -169,6 +169,13 @@ type Ring interface {
 	// ready, Wake is called or timeout passes (timeout < 0 waits without
 	// limit, 0 does not block), and appends every ready completion to out.
 	// Completions are only collected here, never delivered by callback.
+	//
+	// A Wait that appends nothing returns only because timeout has passed,
+	// measured on the monotonic clock from the call, or because Wake was
+	// called (before or during the Wait). Signals do not cut it short: when
+	// one interrupts the kernel wait (EINTR; the Go runtime sends SIGURG to
+	// preempt goroutines, profilers SIGPROF), Wait waits again for the time
+	// left. It may return late, never early.
 	Wait(out []Completion, timeout time.Duration) ([]Completion, error)
 	// Wake makes a blocked or the next Wait return. Safe from any goroutine.
 	Wake() error

@@ -129,6 +129,10 @@ type uring struct {
 	// rearmWake is set while reaping the eventfd read; the read is queued
 	// again once the batch is done.
 	rearmWake bool
+	// woken is set while reaping the eventfd read (in Wait, or in a verb
+	// that made room in a full SQ) and cleared when Wait returns: the
+	// current or next Wait returns even with no completion.
+	woken bool
 
 	// groups are the registered provided-buffer rings, indexed by group id
 	// (nil where none is registered).

@@ -14,34 +14,62 @@ import (
 // before it leaves the rest to the next Wait.
 const overflowRounds = 64
 
-// Wait submits what is queued, waits for a completion, a Wake or timeout
-// (one io_uring_enter), then appends every ready completion to out,
-// flushing the kernel's overflow list as often as it is non-empty.
+// Wait submits what is queued, waits for a completion, a Wake or timeout,
+// then appends every ready completion to out, flushing the kernel's overflow
+// list as often as it is non-empty.
+//
+// One io_uring_enter may come back with nothing for the caller before the
+// timeout: a signal (the Go runtime's preemption SIGURG, a profiler's
+// SIGPROF) interrupts it with EINTR, or hides the EINTR behind a successful
+// submission, which giouring then reports as ETIME; or only internal CQEs
+// were ready (without EXT_ARG, the timeout SQE of an earlier enter that a
+// signal cut short fires late). Wait then enters again with what is left of
+// timeout on the monotonic clock, so that it returns with nothing only once
+// timeout has passed or Wake was called (see Ring.Wait).
 func (r *uring) Wait(out []Completion, timeout time.Duration) ([]Completion, error) {
 	if r.closed {
 		return out, ErrClosed
 	}
-	wait := timeout != 0 && len(r.backlog) == 0 && r.ring.CQReady() == 0
-	out = append(out, r.backlog...)
-	r.backlog = r.backlog[:0]
-	err := r.enter(wait, timeout)
-	if err == unix.EBUSY {
-		// Kernels without NODROP refuse to submit while the CQ overflows:
-		// empty the CQ, then submit again without waiting.
+	var deadline time.Time
+	if timeout > 0 {
+		deadline = time.Now().Add(timeout)
+	}
+	n := len(out)
+	for {
+		wait := timeout != 0 && len(r.backlog) == 0 && r.ring.CQReady() == 0 && !r.woken
+		out = append(out, r.backlog...)
+		r.backlog = r.backlog[:0]
+		err := r.enter(wait, timeout)
+		out = append(out, r.backlog...) // reaped early by a full SQ
+		r.backlog = r.backlog[:0]
+		if err == unix.EBUSY {
+			// Kernels without NODROP refuse to submit while the CQ overflows:
+			// empty the CQ, then submit again without waiting.
+			r.reapInto(&out)
+			err = r.enter(false, 0)
+		}
 		r.reapInto(&out)
-		err = r.enter(false, 0)
+		r.afterBatch()
+		if err != nil {
+			r.woken = false
+			return out, fmt.Errorf("ring: io_uring_enter: %w", err)
+		}
+		if timeout == 0 || len(out) > n || len(r.backlog) > 0 || r.woken {
+			r.woken = false
+			return out, nil
+		}
+		if timeout > 0 {
+			if timeout = time.Until(deadline); timeout <= 0 {
+				return out, nil
+			}
+		}
 	}
-	r.reapInto(&out)
-	r.afterBatch()
-	if err != nil {
-		return out, fmt.Errorf("ring: io_uring_enter: %w", err)
-	}
-	return out, nil
 }
 
 // enter submits the SQ with one io_uring_enter and, when wait, waits for at
 // least one completion for up to timeout (< 0: no limit). Interruptions and
-// an elapsed timeout are not errors.
+// an elapsed timeout are not errors: the caller tells them apart by the
+// completions it reaps and the clock.
 func (r *uring) enter(wait bool, timeout time.Duration) error {
 	var err error
 	switch {
@@ -53,13 +81,17 @@ func (r *uring) enter(wait bool, timeout time.Duration) error {
 		r.ts = syscall.NsecToTimespec(int64(timeout))
 		_, err = r.ring.SubmitAndWaitTimeout(1, &r.ts, nil)
 	default:
-		// No EXT_ARG: a TIMEOUT SQE that also fires after one completion,
-		// so that it never outlives this Wait by more than one CQE.
+		// No EXT_ARG: a TIMEOUT SQE that also fires after one completion.
+		// One that a signal left armed fires later, as an internal CQE
+		// that Wait does not count. Without room for it, enter does not
+		// block (Wait polls until its deadline rather than wait past it).
 		r.ts = syscall.NsecToTimespec(int64(timeout))
+		waitNr := uint32(0)
 		if sqe := r.sqe(udTimeout); sqe != nil {
 			prepTimeout(sqe, unsafe.Pointer(&r.ts), 1)
+			waitNr = 1
 		}
-		_, err = r.ring.SubmitAndWaitTimeout(1, nil, nil)
+		_, err = r.ring.SubmitAndWaitTimeout(waitNr, nil, nil)
 	}
 	switch err {
 	case nil, unix.ETIME, unix.EINTR, unix.EAGAIN:
@@ -97,6 +129,7 @@ func (r *uring) translate(dst *[]Completion, cqe *giouring.CompletionQueueEvent)
 		case udWake:
 			r.wakePending.Store(false)
 			r.rearmWake = true
+			r.woken = true
 		case udInternal:
 			r.internalSeen++
 		}
