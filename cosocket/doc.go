@@ -1,9 +1,8 @@
 // Package cosocket implements ngx.socket.tcp and ngx.socket.udp semantics
 // ("cosockets") in Go on luring's event loop: connect, send, receive,
 // receiveany, receiveuntil, timeouts, options, the keep-alive pool and the
-// resolver. It is
-// written for the ngx bindings but usable from Go services that run on a
-// loop.Loop (see ExampleTCP).
+// resolver. It is written for the ngx bindings but usable from Go services
+// that run on a loop.Loop (see ExampleTCP).
 //
 // Place in the import graph: cosocket imports loop, linux and its own
 // resolve package from this module; ngx builds on it. It knows no Lua, starts
