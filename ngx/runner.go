@@ -80,6 +80,8 @@ type Runner struct {
 	dgram []byte
 	// patterns caches compiled receiveuntil patterns (socket_until.go).
 	patterns map[string]*cosocket.Pattern
+	// resolvers are the DNS resolvers by resolver block (socket_resolve.go).
+	resolvers map[*conf.Resolver]*cosocket.DNS
 }
 
 // maxFreeRequests bounds Runner.free: enough for a burst of concurrent
@@ -120,7 +122,15 @@ func NewRunner(o Options) (*Runner, error) {
 
 // SetExiting sets what ngx.worker.exiting() returns (the server calls it
 // when a graceful stop begins).
-func (rn *Runner) SetExiting(v bool) { rn.exiting = v }
+// Exiting also closes the worker's idle pooled connections and resolvers,
+// and later setkeepalive calls close instead of pooling, as in an nginx
+// worker that is shutting down.
+func (rn *Runner) SetExiting(v bool) {
+	rn.exiting = v
+	if v && rn.sockets != nil {
+		rn.sockets.Exit()
+	}
+}
 
 // Run starts code for x in phase and implements httpd.LuaRunner.Run.
 func (rn *Runner) Run(x httpd.Exchange, phase httpd.Phase, code *conf.LuaCode) httpd.PhaseResult {
