@@ -18,9 +18,9 @@ type udpSock struct {
 	rn *Runner
 	u  *cosocket.UDP
 	owned
-	readTO time.Duration // settimeout's; 0: lua_socket_read_timeout
-	rw, pw waiter        // the coroutine waiting for a datagram, for setpeername's lookup
-	ended  bool
+	readTO                 time.Duration // settimeout's; 0: lua_socket_read_timeout
+	rw, pw                 waiter        // the coroutine waiting for a datagram, for setpeername's lookup
+	ended                  bool
 	cancelRead, cancelPeer func()
 }
 
