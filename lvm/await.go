@@ -105,6 +105,30 @@ func (vm *VM) canYield(L *lua.LState, engine bool) string {
 // hasGoFrame reports whether a Go function sits between the top of co's
 // stack (level 0, the Go function yielding or resuming) and the trampoline.
 func (vm *VM) hasGoFrame(co *lua.LState) bool {
+	if !framesOK {
+		return vm.hasGoFrameSlow(co)
+	}
+	top := topFrame(co)
+	for level := 1; level <= vm.opts.CallStackSize+1; level++ {
+		f, st := frameAt(top, level)
+		switch st {
+		case frameNone:
+			return false
+		case frameTailCalls:
+			return vm.hasGoFrameSlow(co) // GetStack's answer for this is odd; ask it
+		}
+		if f.Fn == nil || f.Fn == vm.body {
+			return false
+		}
+		if f.Fn.IsG {
+			return true
+		}
+	}
+	return false
+}
+
+// hasGoFrameSlow is hasGoFrame through gopher-lua's API.
+func (vm *VM) hasGoFrameSlow(co *lua.LState) bool {
 	for level := 1; level <= vm.opts.CallStackSize+1; level++ {
 		dbg, ok := co.GetStack(level)
 		if !ok {

@@ -18,6 +18,12 @@ import (
 // callSiteResults returns how many results the Lua call site of the running
 // Go function expects; 0 means it takes all of them (or is unknown).
 func callSiteResults(L *lua.LState) int {
+	if framesOK {
+		if f := topFrame(L); f != nil {
+			return max(f.NRet, 0)
+		}
+		return 0
+	}
 	dbg, ok := L.GetStack(0)
 	if !ok {
 		return 0
@@ -33,13 +39,18 @@ func callSiteResults(L *lua.LState) int {
 	return max(int(n.Int()), 0)
 }
 
-// padResults extends vals with nils to want values, copying so the
-// caller's slice is left alone.
-func padResults(vals []lua.LValue, want int) []lua.LValue {
+// padResults extends vals with nils to want values in scratch (grown when
+// short, and returned so the caller keeps it), leaving vals alone. The
+// result is only valid until the next padResults with the same scratch:
+// Resume copies it onto the coroutine's stack at once.
+func padResults(vals []lua.LValue, want int, scratch *[]lua.LValue) []lua.LValue {
 	if len(vals) >= want {
 		return vals
 	}
-	p := make([]lua.LValue, want)
+	if cap(*scratch) < want {
+		*scratch = make([]lua.LValue, want)
+	}
+	p := (*scratch)[:want]
 	copy(p, vals)
 	for i := len(vals); i < want; i++ {
 		p[i] = lua.LNil

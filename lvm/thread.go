@@ -112,9 +112,10 @@ type Thread struct {
 	// raised is what the last error() call of the request's code raised
 	// (entry threads only; see Error.ErrorCall).
 	raised raisedError
-	want   int    // results the call site of the pending yield expects (0: any)
-	seq    uint64 // bumped on every Await, Resume and Release: tickets compare it
-	gen    uint64 // bumped whenever the thread changes jobs: wrap closures compare it
+	want   int          // results the call site of the pending yield expects (0: any)
+	pad    []lua.LValue // padResults' scratch for this thread's resumes
+	seq    uint64       // bumped on every Await, Resume and Release: tickets compare it
+	gen    uint64       // bumped whenever the thread changes jobs: wrap closures compare it
 	onErr  func(*lua.LState)
 }
 
@@ -248,7 +249,7 @@ func (vm *VM) run(from *lua.LState, th *Thread, args []lua.LValue) (int, []lua.L
 		args = nil
 	}
 	if th.want > 0 {
-		args = padResults(args, th.want)
+		args = padResults(args, th.want, &th.pad)
 		th.want = 0
 	}
 	prev := vm.cur
@@ -256,6 +257,7 @@ func (vm *VM) run(from *lua.LState, th *Thread, args []lua.LValue) (int, []lua.L
 	th.state = stateActive
 	st, err, vals := from.Resume(th.co, body, args...)
 	vm.cur = prev
+	clear(th.pad) // hold no values of a finished resume
 	if st == lua.ResumeYield && len(vals) > 0 {
 		switch vals[0] {
 		case vm.done:
