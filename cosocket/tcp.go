@@ -57,6 +57,7 @@ type TCP struct {
 	dialSeq       uint64  // numbers dials, so a late one of an abandoned connect is recognised
 	resolveCancel func()
 	resolver      Resolver
+	local         netip.AddrPort // Bind's address; invalid: none
 
 	// read in progress
 	rd        Read
@@ -91,6 +92,12 @@ type ConnectOptions struct {
 	// Resolver resolves host names; nil: no resolver is defined.
 	Resolver Resolver
 }
+
+// Bind sets the local address the socket's next TCP connects are made
+// from (ngx_lua's sock:bind): port 0 lets the kernel choose. It does not
+// touch a connection the socket has now, or one reused from a pool, and
+// unix sockets ignore it. A bind the kernel refuses fails the connect.
+func (s *TCP) Bind(local netip.AddrPort) { s.local = local }
 
 // NewTCP returns an unconnected socket of the worker.
 func (w *Worker) NewTCP() *TCP {
@@ -270,7 +277,7 @@ func (s *TCP) dial(network, addr string) {
 	s.connecting = true
 	s.dialSeq++
 	seq := s.dialSeq
-	s.w.l.Dial(network, addr, s.ConnectTimeout, func(c *loop.Conn, err error) {
+	s.w.l.DialFrom(network, addr, s.local, s.ConnectTimeout, func(c *loop.Conn, err error) {
 		if s.dialSeq != seq || !s.connecting {
 			// The connect was abandoned: drop what it brought.
 			if c != nil {

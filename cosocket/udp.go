@@ -36,7 +36,8 @@ type UDP struct {
 	resolving     bool
 	resolveCancel func()
 	peerSeq       uint64
-	sendErr       error // a failed send, reported by the next call
+	local         netip.AddrPort // Bind's address; invalid: none
+	sendErr       error          // a failed send, reported by the next call
 	buf           []byte
 	timer         *loop.Timer
 	recvFn        func(n int, err error)
@@ -98,6 +99,11 @@ func (u *UDP) SetPeer(host string, port int, unixPath bool, res Resolver) (err e
 	return nil, true
 }
 
+// Bind sets the local address the next setpeername binds the socket to
+// (ngx_lua's udpsock:bind); port 0 lets the kernel choose. Unix sockets
+// ignore it.
+func (u *UDP) Bind(local netip.AddrPort) { u.local = local }
+
 // CancelPeer abandons a lookup setpeername waits for.
 func (u *UDP) CancelPeer() {
 	if !u.resolving {
@@ -112,7 +118,7 @@ func (u *UDP) CancelPeer() {
 }
 
 func (u *UDP) dial(network, addr string) error {
-	pc, err := u.w.l.DialPacket(network, addr)
+	pc, err := u.w.l.DialPacketFrom(network, addr, u.local)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package linux
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"unsafe"
 
@@ -45,6 +46,13 @@ func ParsePacketAddr(network, address string) (sa unix.Sockaddr, family int, err
 // on a send or receive. Errors are *os.SyscallError values wrapping the
 // errno, or wrap ErrNetwork or ErrAddress.
 func DialPacket(network, address string) (fd int, err error) {
+	return DialPacketFrom(network, address, netip.AddrPort{})
+}
+
+// DialPacketFrom is DialPacket from the local address local (a UDP socket
+// is bound to it before it connects; port 0 lets the kernel choose). An
+// invalid local is no binding; unix sockets ignore it.
+func DialPacketFrom(network, address string, local netip.AddrPort) (fd int, err error) {
 	sa, family, err := ParsePacketAddr(network, address)
 	if err != nil {
 		return -1, err
@@ -57,6 +65,12 @@ func DialPacket(network, address string) (fd int, err error) {
 	fd, err = unix.Socket(family, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return -1, os.NewSyscallError("socket", err)
+	}
+	if family != unix.AF_UNIX && local.IsValid() {
+		if err := bindTo(fd, local); err != nil {
+			_ = unix.Close(fd)
+			return -1, err
+		}
 	}
 	if family == unix.AF_UNIX {
 		// A sockaddr of the family alone asks the kernel to autobind.

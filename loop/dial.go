@@ -1,6 +1,7 @@
 package loop
 
 import (
+	"net/netip"
 	"os"
 	"time"
 
@@ -28,6 +29,14 @@ type dialer struct {
 // and friends). timeout <= 0 means no limit but the kernel's. No name
 // resolution happens here: resolving is the caller's business.
 func (l *Loop) Dial(network, address string, timeout time.Duration, cb func(c *Conn, err error)) {
+	l.DialFrom(network, address, netip.AddrPort{}, timeout, cb)
+}
+
+// DialFrom is Dial from the local address local (a TCP socket is bound to
+// it before it connects; port 0 lets the kernel choose). An invalid local
+// is no binding; unix sockets ignore it. A failed bind (an address of the
+// other family, one that is not local) reaches cb like a failed connect.
+func (l *Loop) DialFrom(network, address string, local netip.AddrPort, timeout time.Duration, cb func(c *Conn, err error)) {
 	d := &dialer{l: l, fd: -1, cb: cb}
 	if l.stopping.Load() {
 		d.fail(ErrStopped)
@@ -48,6 +57,12 @@ func (l *Loop) Dial(network, address string, timeout time.Duration, cb func(c *C
 	}
 	if family != unix.AF_UNIX {
 		_ = linux.SetNoDelay(d.fd, true)
+		if local.IsValid() {
+			if err := linux.BindLocal(d.fd, local); err != nil {
+				d.fail(err)
+				return
+			}
+		}
 	}
 	o, ud := l.ops.alloc(opConnect)
 	o.dial, d.ud = d, ud

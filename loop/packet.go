@@ -3,6 +3,7 @@ package loop
 import (
 	"errors"
 	"net"
+	"net/netip"
 	"os"
 
 	"github.com/luring/luring/linux"
@@ -109,10 +110,16 @@ type packetSend struct {
 // shows up later, as ECONNREFUSED on Send or Recv. No name resolution
 // happens here.
 func (l *Loop) DialPacket(network, address string) (*PacketConn, error) {
+	return l.DialPacketFrom(network, address, netip.AddrPort{})
+}
+
+// DialPacketFrom is DialPacket from the local address local (see
+// linux.DialPacketFrom): an invalid local is no binding.
+func (l *Loop) DialPacketFrom(network, address string, local netip.AddrPort) (*PacketConn, error) {
 	if l.stopping.Load() {
 		return nil, ErrStopped
 	}
-	fd, err := linux.DialPacket(network, address)
+	fd, err := linux.DialPacketFrom(network, address, local)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package ngx
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 	"syscall"
@@ -794,13 +795,32 @@ func (rn *Runner) tcpSSLHandshake(L *lua.LState) int {
 	return pushErr(L, errSockSSLSupport)
 }
 
-// tcpBind is sock:bind(addr): not implemented yet (the local address of
-// a connect); refuses clearly.
+// tcpBind is sock:bind(addr, port?): the local address the socket's next
+// connect is made from. Not an IP literal: nil, "bad address"; a port out
+// of 0-65535: nil, "bad port number: N".
 func (rn *Runner) tcpBind(L *lua.LState) int {
-	if n := L.GetTop(); n != 2 && n != 3 {
+	n := L.GetTop()
+	if n != 2 && n != 3 {
 		L.RaiseError(errSockBindArgs, n)
 	}
-	return pushErr(L, cosocket.ErrBadAddress.Error())
+	enter(L, errNoRequest, maskYieldable)
+	t := checkSelf(L)
+	ip, err := netip.ParseAddr(L.CheckString(2))
+	if err != nil || ip.Zone() != "" {
+		return pushErr(L, cosocket.ErrBadAddress.Error())
+	}
+	var port int
+	if n == 3 {
+		port = L.CheckInt(3)
+		if port < 0 || port > 65535 {
+			return pushErr(L, fmt.Sprintf(errSockBadPort, port))
+		}
+	}
+	if ts := tcpOf(t); ts != nil {
+		ts.s.Bind(netip.AddrPortFrom(ip, uint16(port)))
+	}
+	L.Push(lua.LTrue)
+	return 1
 }
 
 // conn is the socket's connection, for log lines (nil-safe).

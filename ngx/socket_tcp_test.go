@@ -243,3 +243,33 @@ func TestSocketTCPBadRequest(t *testing.T) {
 	}
 	assert.NotNil(t, x1)
 }
+
+// sock:bind sets the local address of the next connect: the peer sees it.
+func TestSocketBind(t *testing.T) {
+	from := make(chan string, 4)
+	p := startPeer(t, "tcp", func(c net.Conn) {
+		from <- c.RemoteAddr().(*net.TCPAddr).IP.String()
+		httpOnce("ok\n")(c)
+	})
+	h := newHarness(t, nil)
+	runSpecs(t, h, []spec{
+		{name: "bind 127.0.0.2, then connect", setup: withPort(p.port()), src: `
+			local sock = ngx.socket.tcp()
+			ngx.say(sock:bind("127.0.0.2"))
+			ngx.say(sock:connect("127.0.0.1", ngx.var.port))
+			sock:send("GET / HTTP/1.0\r\n\r\n")
+			ngx.say(sock:receive())
+			sock:close()`, body: "true\n1\nok\n",
+			check: func(t *testing.T, x *fakeX) { assert.Equal(t, "127.0.0.2", <-from) }},
+		{name: "a host name is a bad address", src: `
+			ngx.say(ngx.socket.tcp():bind("localhost"))`, body: "nilbad address\n"},
+		{name: "a port out of range", src: `
+			ngx.say(ngx.socket.tcp():bind("127.0.0.1", 70000))`, body: "nilbad port number: 70000\n"},
+		{name: "an address that is not local fails the connect", setup: withPort(p.port()), src: `
+			local sock = ngx.socket.tcp()
+			ngx.say(sock:bind("192.0.2.1"))
+			ngx.say(sock:connect("127.0.0.1", ngx.var.port))`, body: "true\nnilcannot assign requested address\n"},
+		{name: "the argument count", src: `ngx.socket.tcp():bind()`,
+			result: failed, logs: []string{"expecting 2 or 3 arguments, but got 1"}},
+	})
+}

@@ -3,6 +3,7 @@ package ngx
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -278,12 +279,23 @@ func (rn *Runner) udpClose(L *lua.LState) int {
 	return pushOK(L)
 }
 
-// udpBind is sock:bind(addr): not implemented yet; refuses clearly.
+// udpBind is sock:bind(addr): the local address the next setpeername
+// binds to; not an IP literal: nil, "bad address".
 func (rn *Runner) udpBind(L *lua.LState) int {
 	if n := L.GetTop(); n != 2 {
 		L.RaiseError(errUDPBindArgs, n)
 	}
-	return pushErr(L, cosocket.ErrBadAddress.Error())
+	enter(L, errNoRequest, maskYieldable)
+	t := checkSelf(L)
+	ip, err := netip.ParseAddr(L.CheckString(2))
+	if err != nil || ip.Zone() != "" {
+		return pushErr(L, cosocket.ErrBadAddress.Error())
+	}
+	if us := udpOf(t); us != nil {
+		us.u.Bind(netip.AddrPortFrom(ip, 0))
+	}
+	L.Push(lua.LTrue)
+	return 1
 }
 
 // conn is the socket's packet connection, for log lines (nil-safe).

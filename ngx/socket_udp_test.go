@@ -9,7 +9,8 @@ import (
 )
 
 // udpPeer echoes every datagram it gets, upper-cased when it starts with
-// "up:", and swallows the ones that start with "drop:".
+// "up:", swallows the ones that start with "drop:" and answers "who?" with
+// the sender's address.
 func udpPeer(t *testing.T) string {
 	t.Helper()
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
@@ -25,6 +26,9 @@ func udpPeer(t *testing.T) string {
 			msg := string(buf[:n])
 			if len(msg) >= 5 && msg[:5] == "drop:" {
 				continue
+			}
+			if msg == "who?" {
+				msg = from.(*net.UDPAddr).IP.String()
 			}
 			_, _ = pc.WriteTo([]byte(msg), from)
 		}
@@ -50,6 +54,13 @@ func TestSocketUDP(t *testing.T) {
 		}
 	}()
 	runSpecs(t, h, []spec{
+		{name: "bind sets the local address setpeername binds to", setup: withPort(port), src: `
+			local udp = ngx.socket.udp()
+			ngx.say(udp:bind("127.0.0.3"))
+			ngx.say(udp:setpeername("127.0.0.1", ngx.var.port))
+			udp:send("who?")
+			ngx.say(udp:receive())
+			ngx.say(ngx.socket.udp():bind("nowhere"))`, body: "true\n1\n127.0.0.3\nnilbad address\n"},
 		{name: "t/087 TEST 1: a datagram there and back", setup: withPort(port), src: `
 			local udp = ngx.socket.udp()
 			ngx.say(udp:setpeername("127.0.0.1", ngx.var.port))
