@@ -16,13 +16,14 @@ var allowed = map[string][]string{
 	"loop":       {"ring", "linux"},
 	"conf":       {},
 	"httpd":      {"ring", "linux", "loop", "conf"},
-	"lvm":        {"ring", "linux", "loop"},
+	"lvm":        {"ring", "linux", "loop", "lvm/luapat"},
 	"cosocket":   {"ring", "linux", "loop", "cosocket/resolve"},
 	"reqsock":    {"ring", "linux", "loop", "conf", "httpd", "cosocket", "cosocket/resolve"},
-	"ngx":        {"ring", "linux", "loop", "conf", "httpd", "lvm", "cosocket", "cosocket/resolve", "reqsock"},
-	"server":     {"ring", "linux", "loop", "conf", "httpd", "lvm", "cosocket", "cosocket/resolve", "reqsock", "ngx"},
-	"cmd/luring": {"ring", "linux", "loop", "conf", "httpd", "lvm", "cosocket", "cosocket/resolve", "reqsock", "ngx", "server"},
+	"ngx":        {"ring", "linux", "loop", "conf", "httpd", "lvm", "lvm/luapat", "cosocket", "cosocket/resolve", "reqsock"},
+	"server":     {"ring", "linux", "loop", "conf", "httpd", "lvm", "lvm/luapat", "cosocket", "cosocket/resolve", "reqsock", "ngx"},
+	"cmd/luring": {"ring", "linux", "loop", "conf", "httpd", "lvm", "lvm/luapat", "cosocket", "cosocket/resolve", "reqsock", "ngx", "server"},
 
+	"lvm/luapat":               {},
 	"cosocket/resolve":         {},
 	"cosocket/resolve/dnstest": {"cosocket/resolve"},
 }
