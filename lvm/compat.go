@@ -26,8 +26,6 @@ func installCompat(L *lua.LState) {
 		"format": strFormat,
 		"rep":    strRep,
 		"char":   strChar,
-		"find":   strFind,
-		"match":  strMatch,
 	})
 
 	tbl := L.GetGlobal("table").(*lua.LTable)

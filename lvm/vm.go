@@ -122,6 +122,7 @@ func New(opts Options) (*VM, error) {
 	vm.traceback = L.GetField(L.GetGlobal("debug"), "traceback").(*lua.LFunction)
 
 	installCompat(L)
+	installPatterns(L)
 	if err := vm.installGlue(); err != nil {
 		L.Close()
 		return nil, err
