@@ -230,3 +230,14 @@ func TestPatternCacheBounded(t *testing.T) {
 	long := `string.match("x", string.rep("x?", 800) .. "x")`
 	assert.Equal(t, evalChunk(p.ref, long), evalChunk(p.vm.L, long))
 }
+
+// TestStringMethodsUseLvm: gopher-lua's string metatable indexes the string
+// table itself, so method calls reach the functions lvm installed there.
+func TestStringMethodsUseLvm(t *testing.T) {
+	p := newPair(t)
+	got := evalChunk(p.vm.L, `getmetatable("").__index == string, ("").match == string.match, ("").gsub == string.gsub, ("").gmatch == string.gfind`)
+	assert.Equal(t, []string{"boolean:true", "boolean:true", "boolean:true", "boolean:true"}, got.Vals)
+	// Where gopher-lua's matcher panics, lvm's raises an error of its own.
+	assert.Equal(t, "<string>:1: invalid capture index", evalChunk(p.vm.L, `("xabcabc"):match("((a)%1)")`).Err)
+	assert.Contains(t, evalChunk(p.ref, `("xabcabc"):match("((a)%1)")`).Err, "runtime error: slice bounds out of range")
+}
