@@ -2,7 +2,9 @@
 //
 // A worker owns exactly one [VM]: one *lua.LState with the standard libraries,
 // luring's LuaJIT-compatibility overrides (tostring, tonumber, string.format,
-// table.concat, string.rep/char, bit, table.new, table.clear), a chunk cache
+// table.concat, string.rep/char, bit, table.new, table.clear), the pattern
+// functions string.find/match/gmatch/gsub on lvm/luapat with a cache of
+// compiled patterns, a chunk cache
 // and a pool of coroutines. Every request phase runs in a [Thread] taken from
 // that pool. Everything here is single-threaded: a VM and its threads are used
 // only from the worker's loop thread.
@@ -37,7 +39,7 @@
 //     calls with completion callbacks and a way to cancel, and ngx/ adapts
 //     them to tickets.
 //
-// Place in the import graph: lvm imports gopher-lua and the standard library
-// only; ngx/ and server/ import lvm. It never imports loop: the loop drives it
+// Place in the import graph: lvm imports gopher-lua, its own lvm/luapat and
+// the standard library only; ngx/ and server/ import lvm. It never imports loop: the loop drives it
 // through [Thread.Start], [Thread.Resume] and [Ticket.Resume].
 package lvm

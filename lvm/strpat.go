@@ -17,6 +17,15 @@ import (
 // nil, not nothing, when nothing matches. gmatch returns a closure, as Lua
 // 5.1 and LuaJIT do, so its iterator may be called without arguments
 // (gopher-lua's wanted its state back as the first).
+//
+// gopher-lua's gsub departs from Lua 5.1 in ways kept here: n = 0 replaces
+// nothing when the subject's start does not match and everything when it
+// does, a negative n is no limit; a number is no valid replacement; "%x"
+// in a replacement string stays "%x" and a trailing "%" stays; a table or
+// function giving neither string, number, false nor nil replaces with "";
+// with no match the subject comes back as given (a number stays a number).
+// gmatch and gsub find every match before acting on one, so an error in a
+// later match comes first: scan.check keeps that order.
 
 // patternSpecials are the bytes that make string.find use patterns.
 const patternSpecials = "^$*+?.([%-"
