@@ -521,13 +521,15 @@ func receiveArg(L *lua.LState, v lua.LValue) cosocket.Read {
 		}
 		return cosocket.Read{Mode: cosocket.ReadN, N: int(v)}
 	case lua.LString:
-		if f, ok := toNumber(v); ok {
-			if f < 0 {
-				sockArgError(L, 2, "bad number argument")
-			}
-			return cosocket.Read{Mode: cosocket.ReadN, N: int(f)}
-		}
 		s := string(v)
+		if len(s) == 0 || s[0] != '*' { // "*l" and "*a" are the common case and no number
+			if f, ok := toNumber(v); ok {
+				if f < 0 {
+					sockArgError(L, 2, "bad number argument")
+				}
+				return cosocket.Read{Mode: cosocket.ReadN, N: int(f)}
+			}
+		}
 		if len(s) == 2 && s[0] == '*' {
 			switch s[1] {
 			case 'l':
