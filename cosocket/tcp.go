@@ -391,6 +391,35 @@ func (s *TCP) Abandon() {
 	}
 }
 
+// Reset abandons whatever the socket does or holds (Abandon) and makes it
+// a new unconnected socket, as NewTCP returns one, for an owner that pools
+// its socket objects. What it keeps is what costs allocations to make: the
+// handlers (OnConnect, OnRead, OnWrite), its bound callbacks, timers
+// (stopped) and line scratch. A late completion of a connect started
+// before the Reset is still recognised and dropped.
+func (s *TCP) Reset() {
+	s.Abandon()
+	if s.rdTimer != nil {
+		s.rdTimer.Stop()
+	}
+	if s.wrTimer != nil {
+		s.wrTimer.Stop()
+	}
+	*s = TCP{
+		w:         s.w,
+		OnConnect: s.OnConnect,
+		OnRead:    s.OnRead,
+		OnWrite:   s.OnWrite,
+		dialSeq:   s.dialSeq + 1, // a dial begun before the Reset never matches
+		scratch:   s.scratch[:0],
+		rdTimer:   s.rdTimer,
+		readFn:    s.readFn,
+		timeoutFn: s.timeoutFn,
+		wrTimer:   s.wrTimer,
+		flushedFn: s.flushedFn,
+	}
+}
+
 // finalize closes the live connection and gives its pool count back.
 func (s *TCP) finalize() {
 	c := s.c

@@ -74,6 +74,10 @@ type Runner struct {
 
 	// sockets is the worker's cosocket state: its connection pools.
 	sockets *cosocket.Worker
+	// freeTCP are recycled Go halves of socket objects (socket_tcp.go);
+	// staleTCP is the one objects of ended requests point to.
+	freeTCP  []*tcpSock
+	staleTCP *tcpSock
 	// tcpMeta and udpMeta are the metatables of socket objects.
 	tcpMeta, udpMeta *lua.LTable
 	// dgram is scratch for a UDP datagram being built (socket_udp.go).

@@ -210,3 +210,29 @@ func TestSocketTCPIdleConnectionsAreWatched(t *testing.T) {
 		})
 	}
 }
+
+// Socket objects' Go halves are recycled when their request ends; an object
+// code kept from an ended request acts as a closed socket of another
+// request and never reaches the recycled half, which now serves a new
+// object.
+func TestSocketObjectOfAnEndedRequest(t *testing.T) {
+	h := newHarness(t, nil)
+	mc := startPeer(t, "tcp", memcachedLike)
+	runSpecs(t, h, []spec{
+		{name: "request 1 keeps its socket in a global", setup: withPort(mc.port()), src: `
+			kept = ngx.socket.tcp()
+			ngx.say(kept:connect("127.0.0.1", ngx.var.port))`, body: "1\n"},
+		{name: "request 2: the kept object is closed and foreign; a new one works", setup: withPort(mc.port()), src: `
+			local s = ngx.socket.tcp()
+			ngx.say(s:connect("127.0.0.1", ngx.var.port))
+			ngx.say(kept:send("get x\r\n"))
+			ngx.say(kept:receive())
+			ngx.say(kept:close())
+			ngx.say(kept:setkeepalive())
+			ngx.say(pcall(kept.connect, kept, "127.0.0.1", ngx.var.port))
+			ngx.say(s:send("get x\r\n"))
+			ngx.say(s:receive())
+			s:close()`,
+			body: "1\nnilclosed\nnilclosed\nnilclosed\nnilclosed\nfalsebad request\n7\nERROR\n"},
+	})
+}

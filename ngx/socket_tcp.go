@@ -47,6 +47,8 @@ type tcpSock struct {
 	// self is the socket object while ngx.socket.connect connects it: what
 	// a successful connect returns instead of 1.
 	self *lua.LTable
+	// ud is the socket object's userdata while the socket is in use.
+	ud *lua.LUserData
 }
 
 // waiter is a coroutine waiting on a socket and the ticket of its wait.
@@ -121,14 +123,22 @@ func (rn *Runner) socketTCP(L *lua.LState) int {
 	return 1
 }
 
-// newTCPObject makes a socket object owned by rq.
+// newTCPObject makes a socket object owned by rq. Its Go half comes from
+// the Runner's free list when it can (see requestEnded).
 func (rn *Runner) newTCPObject(L *lua.LState, rq *request) *lua.LTable {
-	ts := &tcpSock{rn: rn, s: rn.sockets.NewTCP(), owned: owned{rq: rq, gen: rq.gen}}
-	ts.cancelConn, ts.cancelRead, ts.cancelWrite = ts.abandonConnect, ts.abandonRead, ts.abandonWrite
-	ts.s.OnConnect, ts.s.OnRead, ts.s.OnWrite = ts.onConnect, ts.onRead, ts.onWrite
+	var ts *tcpSock
+	if n := len(rn.freeTCP); n > 0 {
+		ts = rn.freeTCP[n-1]
+		rn.freeTCP[n-1] = nil
+		rn.freeTCP = rn.freeTCP[:n-1]
+	} else {
+		ts = rn.makeTCPSock()
+	}
+	ts.owned = owned{rq: rq, gen: rq.gen}
 	rq.track(ts)
 	ud := L.NewUserData()
 	ud.Value = ts
+	ts.ud = ud
 	t := L.CreateTable(1, 0)
 	t.RawSetInt(1, ud)
 	t.Metatable = rn.tcpMeta
@@ -165,11 +175,43 @@ func tcpOf(t *lua.LTable) *tcpSock {
 	return ts
 }
 
-// requestEnded closes what the request left open (closer).
+// makeTCPSock makes the Go half of a socket object, its callbacks bound
+// once for every use it will have.
+func (rn *Runner) makeTCPSock() *tcpSock {
+	ts := &tcpSock{rn: rn, s: rn.sockets.NewTCP()}
+	ts.cancelConn, ts.cancelRead, ts.cancelWrite = ts.abandonConnect, ts.abandonRead, ts.abandonWrite
+	ts.s.OnConnect, ts.s.OnRead, ts.s.OnWrite = ts.onConnect, ts.onRead, ts.onWrite
+	return ts
+}
+
+// maxFreeTCP bounds the Runner's free socket list.
+const maxFreeTCP = 1024
+
+// requestEnded closes what the request left open (closer) and recycles the
+// socket's Go half: the Lua object, which code may still hold, is pointed
+// at the Runner's ended socket, so it behaves as a socket of an ended
+// request ("closed", "bad request") and never reaches the recycled one.
 func (ts *tcpSock) requestEnded() {
-	ts.ended = true
 	ts.cw, ts.rw, ts.ww = waiter{}, waiter{}, waiter{}
-	ts.s.Abandon()
+	ts.s.Reset()
+	rn := ts.rn
+	if ts.ud != nil {
+		ts.ud.Value = rn.endedTCP()
+	}
+	s, cc, cr, cw := ts.s, ts.cancelConn, ts.cancelRead, ts.cancelWrite
+	*ts = tcpSock{rn: rn, s: s, cancelConn: cc, cancelRead: cr, cancelWrite: cw}
+	if len(rn.freeTCP) < maxFreeTCP {
+		rn.freeTCP = append(rn.freeTCP, ts)
+	}
+}
+
+// endedTCP is the Go half every socket object of an ended request points
+// to: never connected, owned by no request.
+func (rn *Runner) endedTCP() *tcpSock {
+	if rn.staleTCP == nil {
+		rn.staleTCP = &tcpSock{rn: rn, s: rn.sockets.NewTCP(), ended: true}
+	}
+	return rn.staleTCP
 }
 
 // mineOrRaise raises "bad request" unless the socket belongs to rq.
