@@ -181,18 +181,30 @@ func (s *TCP) Connect(host string, port int, unixPath bool, o ConnectOptions) (e
 	if !unixPath && strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
 		t.host = host[1 : len(host)-1]
 	}
+	var p *Pool
 	key := o.Pool
 	if key == "" {
+		// The key is built in the worker's scratch and looked up without
+		// a string; an existing pool lends its own key, so connecting
+		// through a pool allocates nothing here.
+		b := s.w.keyBuf[:0]
 		if unixPath {
-			key = "unix:" + host
+			b = append(append(b, "unix:"...), host...)
 		} else {
-			key = host + ":" + strconv.Itoa(port)
+			b = strconv.AppendInt(append(append(b, host...), ':'), int64(port), 10)
 		}
+		s.w.keyBuf = b
+		if p = s.w.pools[string(b)]; p != nil {
+			key = p.key
+		} else {
+			key = string(b)
+		}
+	} else {
+		p = s.w.pools[key]
 	}
 	s.key = key
 	s.target = t
 	s.resolver = o.Resolver
-	p := s.w.pools[key]
 	if p == nil && (o.PoolSize > 0 || o.Backlog >= 0) {
 		size := o.PoolSize
 		if size <= 0 {

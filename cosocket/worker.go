@@ -30,6 +30,8 @@ type Worker struct {
 	rng *rand.Rand
 	// resolvers are the open DNS resolvers, closed by Exit.
 	resolvers []*DNS
+	// keyBuf is scratch for building pool keys (TCP.Connect).
+	keyBuf []byte
 }
 
 // NewWorker returns the cosocket state of loop l. It reads /etc/hosts
