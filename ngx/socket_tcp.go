@@ -708,14 +708,13 @@ func (rn *Runner) tcpSetKeepalive(L *lua.LState) int {
 	}
 	ts.mineOrRaise(L, c.rq)
 	err := ts.s.SetKeepalive(timeout, size)
-	var bad cosocket.BadPoolSizeError
-	if errors.As(err, &bad) {
+	if err == nil {
+		return pushOK(L)
+	}
+	if bad, ok := err.(cosocket.BadPoolSizeError); ok {
 		sockArgError(L, n, bad.Error())
 	}
-	if err != nil {
-		return pushErr(L, cosocket.Text(err))
-	}
-	return pushOK(L)
+	return pushErr(L, cosocket.Text(err))
 }
 
 // checkInteger is luaL_checkinteger for socket method argument i.
