@@ -49,6 +49,11 @@ var smallInts = func() (v [1024]lua.LValue) {
 	return
 }()
 
+// Int returns n as a Lua number, boxed once for 0..1023: pushing a small
+// count or offset (a send's byte count, a status) allocates nothing, where
+// lua.LNumber(n) in an LValue costs 8 bytes each time.
+func Int(n int) lua.LValue { return intValue(n) }
+
 func intValue(n int) lua.LValue {
 	if uint(n) < uint(len(smallInts)) {
 		return smallInts[n]

@@ -38,7 +38,7 @@ func pushErr(L *lua.LState, msg string) int {
 
 // pushOK returns 1 to Lua.
 func pushOK(L *lua.LState) int {
-	L.Push(lua.LNumber(1))
+	L.Push(lvm.Int(1))
 	return 1
 }
 

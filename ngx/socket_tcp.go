@@ -162,7 +162,7 @@ func (ts *tcpSock) connected() lua.LValue {
 		ts.self = nil
 		return t
 	}
-	return lua.LNumber(1)
+	return lvm.Int(1)
 }
 
 // tcpOf returns the tcpSock of the socket table t, nil when it has none.
@@ -430,7 +430,7 @@ func (rn *Runner) tcpSend(L *lua.LState) int {
 		return pushErr(L, cosocket.Text(err))
 	}
 	if size == 0 {
-		L.Push(lua.LNumber(0))
+		L.Push(lvm.Int(0))
 		return 1
 	}
 	rn.writePayload(ts.s, data)
@@ -440,7 +440,7 @@ func (rn *Runner) tcpSend(L *lua.LState) int {
 		return pushErr(L, cosocket.Text(err))
 	}
 	if !pending {
-		L.Push(lua.LNumber(size))
+		L.Push(lvm.Int(size))
 		return 1
 	}
 	ts.sent = size
@@ -460,7 +460,7 @@ func (ts *tcpSock) onWrite(err error) {
 		ts.resume(&ts.ww, lua.LNil, lua.LString(cosocket.Text(err)))
 		return
 	}
-	ts.resume(&ts.ww, lua.LNumber(ts.sent))
+	ts.resume(&ts.ww, lvm.Int(ts.sent))
 }
 
 // payloadSize checks send's argument and returns its length in bytes:
@@ -740,7 +740,7 @@ func (rn *Runner) tcpGetReusedTimes(L *lua.LState) int {
 	if err != nil {
 		return pushErr(L, cosocket.Text(err))
 	}
-	L.Push(lua.LNumber(n))
+	L.Push(lvm.Int(n))
 	return 1
 }
 

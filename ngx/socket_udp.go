@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/luring/luring/cosocket"
+	"github.com/luring/luring/lvm"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -153,7 +154,7 @@ func (us *udpSock) onPeer(err error) {
 		w.c.rq.complete(w.c, w.tk, lua.LNil, lua.LString(udpErrText(err)))
 		return
 	}
-	w.c.rq.complete(w.c, w.tk, lua.LNumber(1))
+	w.c.rq.complete(w.c, w.tk, lvm.Int(1))
 }
 
 // udpErrText is the error string ngx_lua's UDP functions return.
