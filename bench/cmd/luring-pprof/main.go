@@ -5,10 +5,12 @@
 //	luring-pprof -p PREFIX -c conf/nginx.conf -cpuprofile cpu.prof -memprofile heap.prof
 //
 // The CPU profile covers the whole run, from start to SIGTERM or SIGINT.
-// Each SIGUSR1 runs a GC and writes a heap profile to -memprofile with the
-// signal's sequence number appended (heap.prof.1, heap.prof.2, ...), so
-// that two of them bracket an event such as opening 10,000 idle
-// connections (go tool pprof -diff_base heap.prof.1 heap.prof.2).
+// Each SIGUSR1 runs a GC, prints runtime.MemStats' main figures on stderr
+// and writes a heap profile to -memprofile with the signal's sequence
+// number appended (heap.prof.1, heap.prof.2, ...), so that two of them
+// bracket an event such as opening 10,000 idle connections (go tool pprof
+// -diff_base heap.prof.1 heap.prof.2). -memprofilerate 1 records every
+// allocation, for exact bytes per connection.
 package main
 
 import (
@@ -30,8 +32,12 @@ func main() {
 	confPath := flag.String("c", "", "configuration file, relative to the prefix")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run here")
 	memProfile := flag.String("memprofile", "", "on each SIGUSR1, write a heap profile here (suffixed .1, .2, ...)")
+	memRate := flag.Int("memprofilerate", 0, "runtime.MemProfileRate: bytes per sampled allocation (1 = every allocation; 0 = Go's default)")
 	flag.Parse()
 	log.SetFlags(0)
+	if *memRate > 0 {
+		runtime.MemProfileRate = *memRate
+	}
 
 	cfg, err := server.LoadConfig(*prefix, *confPath)
 	if err != nil {
@@ -66,10 +72,14 @@ func main() {
 		if s != syscall.SIGUSR1 {
 			break
 		}
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		log.Printf("luring-pprof: SIGUSR1 %d: HeapAlloc %d HeapInuse %d HeapSys %d HeapReleased %d StackInuse %d MSpanInuse %d GCSys %d OtherSys %d Sys %d",
+			n, ms.HeapAlloc, ms.HeapInuse, ms.HeapSys, ms.HeapReleased, ms.StackInuse, ms.MSpanInuse, ms.GCSys, ms.OtherSys, ms.Sys)
 		if *memProfile == "" {
 			continue
 		}
-		runtime.GC()
 		f, err := os.Create(fmt.Sprintf("%s.%d", *memProfile, n))
 		if err != nil {
 			log.Print(err)
