@@ -157,7 +157,11 @@ type Ring interface {
 	Cancel(ud uint64, fd int, target uint64)
 
 	// SetupBuffers registers a group of count provided buffers of size
-	// bytes each for RecvMultishot. count must be a power of two.
+	// bytes each for RecvMultishot. count must be a power of two. The
+	// io_uring backend gives the kernel a few of them first (32) and more,
+	// doubling, each time a receive finds none (it ends with -ENOBUFS and
+	// the caller re-arms it), so that a lightly loaded ring touches little
+	// of their memory; epoll reuses the buffer released last.
 	SetupBuffers(group uint16, count int, size int) error
 	// Buffer returns provided buffer bid of group. The slice is valid until
 	// ReleaseBuffer(group, bid).

@@ -11,6 +11,15 @@ import (
 // maxBufRingEntries is the kernel's limit on a provided-buffer ring.
 const maxBufRingEntries = 1 << 15
 
+// minPostedBuffers is how many buffers of a group the kernel is given at
+// first. The kernel takes provided buffers in ring order and a released one
+// goes to the back, so every posted buffer is written (one page of it at
+// least) within that many receives: posting all of a 512-buffer group made
+// a lightly loaded loop's resident memory grow by 2 MiB, 210 bytes per
+// connection of a 10,000-connection idle test. The rest of the group is
+// posted when a receive finds none (-ENOBUFS), doubling each time.
+const minPostedBuffers = 32
+
 // uringBufGroup is one registered provided-buffer ring and the memory of its
 // buffers. Loop thread only.
 type uringBufGroup struct {
@@ -18,6 +27,9 @@ type uringBufGroup struct {
 	mask int                  // count-1
 	size int                  // bytes per buffer
 	mem  []byte               // count*size bytes from mmap, outside the Go heap
+	// posted is how many buffers circulate: ids below it were given to the
+	// kernel, the others wait untouched until a receive runs short (grow).
+	posted int
 }
 
 // SetupBuffers registers group with count buffers of size bytes each and
@@ -49,10 +61,7 @@ func (r *uring) SetupBuffers(group uint16, count int, size int) error {
 		return fmt.Errorf("ring: SetupBuffers: register buffer ring: %w", err)
 	}
 	g := &uringBufGroup{br: br, mask: count - 1, size: size, mem: mem}
-	for i := range count {
-		br.BufRingAdd(g.addr(uint16(i)), uint32(size), uint16(i), g.mask, i)
-	}
-	br.BufRingAdvance(count)
+	g.grow(min(count, minPostedBuffers))
 	for len(r.groups) <= int(group) {
 		r.groups = append(r.groups, nil)
 	}
@@ -67,6 +76,27 @@ func (r *uring) group(id uint16) *uringBufGroup {
 		return r.groups[id]
 	}
 	return nil
+}
+
+// grow gives the kernel n more buffers, the next ids not posted yet.
+func (g *uringBufGroup) grow(n int) {
+	for i := range n {
+		bid := uint16(g.posted + i)
+		g.br.BufRingAdd(g.addr(bid), uint32(g.size), bid, g.mask, i)
+	}
+	g.br.BufRingAdvance(n)
+	g.posted += n
+}
+
+// runShort posts more buffers in every group that has some left (a receive
+// ended with -ENOBUFS; the completion does not say which group it used):
+// twice as many circulate as before, up to the whole group.
+func (r *uring) runShort() {
+	for _, g := range r.groups {
+		if g != nil && g.posted <= g.mask {
+			g.grow(min(g.posted, g.mask+1-g.posted))
+		}
+	}
 }
 
 // addr is the address of buffer bid.
@@ -86,10 +116,11 @@ func (r *uring) Buffer(group uint16, bid uint16) []byte {
 	return g.mem[off : off+g.size : off+g.size]
 }
 
-// ReleaseBuffer gives buffer bid of group back to the kernel.
+// ReleaseBuffer gives buffer bid of group back to the kernel. A bid never
+// posted (the kernel cannot have filled it) is ignored.
 func (r *uring) ReleaseBuffer(group uint16, bid uint16) {
 	g := r.group(group)
-	if g == nil || int(bid) > g.mask {
+	if g == nil || int(bid) >= g.posted {
 		return
 	}
 	g.br.BufRingAdd(g.addr(bid), uint32(g.size), bid, g.mask, 0)

@@ -224,3 +224,58 @@ func TestUringMultishotRecvUnsupported(t *testing.T) {
 	c := collect(t, r, 1)[0]
 	assert.Equal(t, Completion{UserData: 9, Res: -int32(unix.EOPNOTSUPP)}, c)
 }
+
+// TestUringBufferRingGrows: a group starts with minPostedBuffers buffers in
+// circulation, so light traffic touches only those; a receive that finds
+// none ends with -ENOBUFS and doubles them.
+func TestUringBufferRingGrows(t *testing.T) {
+	r := openTestUring(t, Options{Entries: 64})
+	const group, count, size = 2, 4 * minPostedBuffers, 8
+	require.NoError(t, r.SetupBuffers(group, count, size))
+	a, b := socketPair(t)
+	recvOne := func(ud uint64) Completion {
+		_, err := unix.Write(a, []byte("x"))
+		require.NoError(t, err)
+		return collect(t, r, 1)[0]
+	}
+	r.RecvMultishot(1, b, group)
+	seen := map[uint16]bool{}
+	for range 3 * minPostedBuffers {
+		c := recvOne(1)
+		require.Equal(t, FlagMore|FlagBuffer, c.Flags)
+		seen[c.BufID] = true
+		r.ReleaseBuffer(group, c.BufID)
+	}
+	assert.Len(t, seen, minPostedBuffers, "released buffers go round; the others stay untouched")
+	for bid := range seen {
+		assert.Less(t, bid, uint16(minPostedBuffers))
+	}
+
+	// Hold every buffer: the recv runs dry after the ones posted, and each
+	// run doubles them, up to the whole group.
+	var held []uint16
+	for _, want := range []int{minPostedBuffers, 2 * minPostedBuffers, count} {
+		for len(held) < want {
+			c := recvOne(1)
+			require.Equal(t, FlagMore|FlagBuffer, c.Flags, "buffer %d of %d", len(held), want)
+			held = append(held, c.BufID)
+		}
+		c := recvOne(1)
+		assert.Equal(t, Completion{UserData: 1, Res: -int32(unix.ENOBUFS)}, c, "dry after %d", want)
+		// The byte that found no buffer waits in the socket for the re-armed recv.
+		r.RecvMultishot(1, b, group)
+		c = collect(t, r, 1)[0]
+		if want == count {
+			assert.Equal(t, Completion{UserData: 1, Res: -int32(unix.ENOBUFS)}, c, "the whole group is out")
+			break
+		}
+		require.Equal(t, FlagMore|FlagBuffer, c.Flags)
+		held = append(held, c.BufID)
+	}
+	distinct := map[uint16]bool{}
+	for _, bid := range held {
+		distinct[bid] = true
+	}
+	assert.Len(t, distinct, count, "every buffer of the group came out once")
+	r.ReleaseBuffer(group, count) // out of range: ignored
+}

@@ -136,6 +136,9 @@ func (r *uring) translate(dst *[]Completion, cqe *giouring.CompletionQueueEvent)
 		return
 	}
 	c := Completion{UserData: ud, Res: cqe.Res}
+	if c.Res == -int32(unix.ENOBUFS) {
+		r.runShort()
+	}
 	if cqe.Flags&giouring.CQEFMore != 0 {
 		c.Flags |= FlagMore
 	}
