@@ -35,7 +35,7 @@ func (c *Conn) armRecv() {
 	l := c.l
 	if l.multi {
 		o, ud := l.ops.alloc(opRecvMulti)
-		o.conn = c
+		o.setConn(c)
 		c.recvUD, c.recvMulti, c.cancelled = ud, true, false
 		l.r.RecvMultishot(ud, c.fd, bufGroup)
 		return
@@ -45,7 +45,7 @@ func (c *Conn) armRecv() {
 		c.growInput(minRecvSpace)
 	}
 	o, ud := l.ops.alloc(opRecv)
-	o.conn = c
+	o.setConn(c)
 	c.recvUD, c.recvMulti, c.cancelled = ud, false, false
 	l.r.Recv(ud, c.fd, c.in[len(c.in):cap(c.in)])
 }
@@ -238,7 +238,7 @@ func (c *Conn) startSend() {
 		c.woff = 0
 	}
 	o, ud := c.l.ops.alloc(opSend)
-	o.conn = c
+	o.setConn(c)
 	c.sendUD = ud
 	c.l.r.Send(ud, c.fd, c.wbuf[c.woff:])
 }
@@ -317,7 +317,7 @@ func (c *Conn) maybeShutdown() {
 		return
 	}
 	o, ud := c.l.ops.alloc(opShutdown)
-	o.conn = c
+	o.setConn(c)
 	c.shutUD = ud
 	c.l.r.Shutdown(ud, c.fd, unix.SHUT_WR)
 }
@@ -349,7 +349,7 @@ func (c *Conn) maybeFinish() {
 		return
 	}
 	o, ud := c.l.ops.alloc(opClose)
-	o.conn = c
+	o.setConn(c)
 	c.closeUD = ud
 	c.l.r.CloseFD(ud, c.fd)
 }

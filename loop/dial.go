@@ -65,7 +65,8 @@ func (l *Loop) DialFrom(network, address string, local netip.AddrPort, timeout t
 		}
 	}
 	o, ud := l.ops.alloc(opConnect)
-	o.dial, d.ud = d, ud
+	o.setDialer(d)
+	d.ud = ud
 	l.r.Connect(d.ud, d.fd, &d.raw, d.salen)
 	if timeout > 0 {
 		d.timer = l.AfterFunc(timeout, func() {

@@ -185,7 +185,7 @@ func (ln *Listener) arm() {
 		return
 	}
 	o, ud := ln.l.ops.alloc(opAccept)
-	o.ln = ln
+	o.setListener(ln)
 	ln.acceptUD = ud
 	ln.l.r.Accept(ud, ln.fd, true)
 }

@@ -121,7 +121,7 @@ type Loop struct {
 // loop is stopped and its error returned.
 func Start(opts Options, setup func(l *Loop) error) (*Loop, error) {
 	opts.setDefaults()
-	l := &Loop{opts: opts, ops: newSlab(1024), done: make(chan struct{}), epoch: time.Now()}
+	l := &Loop{opts: opts, ops: newSlab(), done: make(chan struct{}), epoch: time.Now()}
 	ready := make(chan error, 1)
 	go l.run(setup, ready)
 	if err := <-ready; err != nil {
@@ -249,29 +249,29 @@ func (l *Loop) complete(c ring.Completion) {
 		}
 		return
 	}
-	o := *p // copy: handlers may grow the slab
+	o := *p // copy: the handler may reuse the slot
 	if c.Flags&ring.FlagMore == 0 {
 		l.ops.release(c.UserData)
 	}
 	switch o.kind {
 	case opAccept:
-		o.ln.onAccept(c)
+		o.listener().onAccept(c)
 	case opRecv, opRecvMulti:
-		o.conn.onRecv(c)
+		o.conn().onRecv(c)
 	case opSend:
-		o.conn.onSend(c)
+		o.conn().onSend(c)
 	case opConnect:
-		o.dial.onConnect(c)
+		o.dialer().onConnect(c)
 	case opShutdown:
-		o.conn.onShutdown(c)
+		o.conn().onShutdown(c)
 	case opClose:
-		o.conn.onClosed(c)
+		o.conn().onClosed(c)
 	case opPacketRecv:
-		o.pc.onRecv(c)
+		o.packet().onRecv(c)
 	case opPacketSend:
-		o.pc.onSend(c)
+		o.packet().onSend(c)
 	case opPacketClose:
-		o.pc.onClosed(c)
+		o.packet().onClosed(c)
 	case opCancel:
 		// Nothing to do: the cancelled operation reports on its own.
 	}

@@ -182,7 +182,7 @@ func (pc *PacketConn) startSend() {
 		return
 	}
 	o, ud := pc.l.ops.alloc(opPacketSend)
-	o.pc = pc
+	o.setPacket(pc)
 	pc.sendUD = ud
 	pc.l.r.Send(ud, pc.fd, pc.sends[0].buf)
 }
@@ -240,7 +240,7 @@ func (pc *PacketConn) Recv(buf []byte, done func(n int, err error)) {
 // armRecv submits a receive into the pending Recv's buffer.
 func (pc *PacketConn) armRecv() {
 	o, ud := pc.l.ops.alloc(opPacketRecv)
-	o.pc = pc
+	o.setPacket(pc)
 	pc.recvUD, pc.recvCancel, pc.rbuf = ud, false, pc.ubuf
 	pc.l.r.Recv(ud, pc.fd, pc.ubuf)
 }
@@ -348,7 +348,7 @@ func (pc *PacketConn) maybeFinish() {
 		return
 	}
 	o, ud := pc.l.ops.alloc(opPacketClose)
-	o.pc = pc
+	o.setPacket(pc)
 	pc.closeUD = ud
 	pc.l.r.CloseFD(ud, pc.fd)
 }
