@@ -31,9 +31,8 @@ var ErrClosed = errors.New("loop: connection closed")
 // a slow peer cannot make the loop buffer without bound.
 type Conn struct {
 	l          *Loop
-	fd         int    // owned; closed by the close operation
-	id         uint64 // connection number in this loop, for logs
 	prev, next *Conn  // links in l.conns
+	id         uint64 // connection number in this loop, for logs
 
 	onData  func(c *Conn, data []byte) int
 	onEOF   func(c *Conn)
@@ -42,40 +41,49 @@ type Conn struct {
 	// Ctx is free for the owner of the connection (an HTTP session, say).
 	Ctx any
 
-	// Read side.
-	in        []byte // buffered input; in[rpos:] is unconsumed
-	rpos      int    // consumed prefix of in
-	recvUD    uint64 // in-flight recv operation, 0 when none
-	recvMulti bool   // the in-flight recv is multishot
-	userPause bool   // PauseRead was called
-	fullPause bool   // paused because input reached MaxInput
-	outPause  bool   // paused because output is over WriteHighWater
-	eof       bool   // the peer closed its side (recv returned 0)
-	readFn    func(c *Conn) // pull mode: the WaitRead callback, nil when none waits
-	readDue   bool          // pull mode: readFn is to run in this turn's deliveries
-	cancelled bool   // a cancel of recvUD is in flight
-	del       Task   // queued deliveries (deliverQueued) in the loop's run queue
+	in     []byte        // buffered input; in[rpos:] is unconsumed; nil when empty (multishot)
+	readFn func(c *Conn) // pull mode: the WaitRead callback, nil when none waits
+	recvUD uint64        // in-flight recv operation, 0 when none
+	// w is the write side while output is pending or Flush callbacks wait;
+	// nil otherwise (taken from and given back to the loop's free list), so
+	// an idle connection holds none of it.
+	w        *connOut
+	ctlUD    uint64 // in-flight shutdown or close (never both at once), 0 when none
+	closeErr error  // why the connection ended (nil for a clean close)
+	// del is the queued-deliveries task (deliverQueued) while it waits in
+	// the loop's run queue; nil otherwise (pooled, as w).
+	del  *Task
+	fd   int32 // owned; closed by the close operation; -1 once closed
+	rpos int32 // consumed prefix of in (less than Options.MaxInput plus a buffer)
 
-	// Write side.
+	// Read state.
+	recvMulti bool // the in-flight recv is multishot
+	cancelled bool // a cancel of recvUD is in flight
+	userPause bool // PauseRead was called
+	fullPause bool // paused because input reached MaxInput
+	outPause  bool // paused because output is over WriteHighWater
+	eof       bool // the peer closed its side (recv returned 0)
+	readDue   bool // pull mode: readFn is to run in this turn's deliveries
+	// Write state.
+	dirty   bool // in l.dirty
+	flushDo bool // satisfied flushes are due in this turn's deliveries
+	wclose  bool // CloseWrite asked
+	shut    bool // write side shut down
+	// Close state.
+	closing bool // Close or CloseNow was called
+	abort   bool // CloseNow: drop output
+	closed  bool // fd closed and OnClose ran
+}
+
+// connOut is a connection's write side while it has output or flushes.
+type connOut struct {
 	out     []byte      // written, not yet submitted
 	wbuf    []byte      // submitted; wbuf[woff:] not yet taken by the kernel
 	woff    int         // bytes of wbuf taken
 	sendUD  uint64      // in-flight send, 0 when none
-	queued  uint64      // bytes accepted by Write since the start
-	sent    uint64      // bytes taken by the kernel since the start
+	queued  uint64      // bytes accepted by Write since w was taken
+	sent    uint64      // bytes taken by the kernel since w was taken
 	flushes []flushWait // Flush callbacks in order of target
-	dirty   bool        // in l.dirty
-	wclose  bool        // CloseWrite asked
-	shutUD  uint64      // in-flight shutdown, 0 when none
-	shut    bool        // write side shut down
-	flushDo bool        // satisfied flushes are due in this turn's deliveries
-
-	// Close.
-	closing  bool   // Close or CloseNow was called
-	abort    bool   // CloseNow: drop output
-	closeUD  uint64 // in-flight close, 0 when none
-	closed   bool   // fd closed and OnClose ran
-	closeErr error  // why the connection ended (nil for a clean close)
 }
 
 // flushWait is one Flush callback, due once sent reaches target.
@@ -86,8 +94,7 @@ type flushWait struct {
 
 func (l *Loop) newConn(fd int) *Conn {
 	l.nextID++
-	c := &Conn{l: l, fd: fd, id: l.nextID}
-	c.del.conn = c
+	c := &Conn{l: l, fd: int32(fd), id: l.nextID}
 	l.conns.add(c)
 	return c
 }
@@ -97,16 +104,16 @@ func (c *Conn) ID() uint64 { return c.id }
 
 // Fd returns the socket descriptor, for socket options. Do not read, write or
 // close it.
-func (c *Conn) Fd() int { return c.fd }
+func (c *Conn) Fd() int { return int(c.fd) }
 
 // Loop returns the connection's loop.
 func (c *Conn) Loop() *Loop { return c.l }
 
 // LocalAddr returns the local address (a getsockname call).
-func (c *Conn) LocalAddr() net.Addr { a, _ := linux.LocalAddr(c.fd); return a }
+func (c *Conn) LocalAddr() net.Addr { a, _ := linux.LocalAddr(int(c.fd)); return a }
 
 // RemoteAddr returns the peer address (a getpeername call).
-func (c *Conn) RemoteAddr() net.Addr { a, _ := linux.PeerAddr(c.fd); return a }
+func (c *Conn) RemoteAddr() net.Addr { a, _ := linux.PeerAddr(int(c.fd)); return a }
 
 // OnData sets the function that gets received bytes. data is valid only
 // during the call; fn returns how many leading bytes it consumed. Bytes that
@@ -128,10 +135,15 @@ func (c *Conn) OnEOF(fn func(c *Conn)) { c.onEOF = fn }
 func (c *Conn) OnClose(fn func(c *Conn, err error)) { c.onClose = fn }
 
 // Buffered returns the number of received bytes not consumed yet.
-func (c *Conn) Buffered() int { return len(c.in) - c.rpos }
+func (c *Conn) Buffered() int { return len(c.in) - int(c.rpos) }
 
 // Pending returns the number of written bytes the kernel has not taken yet.
-func (c *Conn) Pending() int { return int(c.queued - c.sent) }
+func (c *Conn) Pending() int {
+	if c.w == nil {
+		return 0
+	}
+	return int(c.w.queued - c.w.sent)
+}
 
 // Closed reports whether Close or CloseNow was called.
 func (c *Conn) Closed() bool { return c.closing }
@@ -167,11 +179,12 @@ func queueOutput[T []byte | string](c *Conn, p T) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	if c.out == nil {
-		c.out = c.l.getBuf()
+	w := c.takeOut()
+	if w.out == nil {
+		w.out = c.l.getBuf()
 	}
-	c.out = append(c.out, p...)
-	c.queued += uint64(len(p))
+	w.out = append(w.out, p...)
+	w.queued += uint64(len(p))
 	c.markDirty()
 	return len(p), nil
 }
@@ -180,13 +193,9 @@ func queueOutput[T []byte | string](c *Conn, p T) (int, error) {
 // kernel (err nil), or the connection failed or closed first (err says why).
 // fn runs exactly once, on the loop's thread, never inside Flush itself.
 func (c *Conn) Flush(fn func(c *Conn, err error)) {
-	c.flushes = append(c.flushes, flushWait{target: c.queued, fn: fn})
-	if c.closed {
-		c.flushDo = true
-		c.queueDelivery()
-		return
-	}
-	if c.sent >= c.queued {
+	w := c.takeOut()
+	w.flushes = append(w.flushes, flushWait{target: w.queued, fn: fn})
+	if c.closed || w.sent >= w.queued {
 		c.flushDo = true
 		c.queueDelivery()
 	}
@@ -225,8 +234,8 @@ func (c *Conn) CloseNow(err error) {
 		c.closeErr = err
 	}
 	c.updateRead()
-	if c.sendUD != 0 {
-		c.l.cancel(c.fd, c.sendUD)
+	if c.w != nil && c.w.sendUD != 0 {
+		c.l.cancel(int(c.fd), c.w.sendUD)
 	}
 	c.maybeFinish()
 }
@@ -247,4 +256,34 @@ func (c *Conn) markDirty() {
 	}
 }
 
-func (c *Conn) queueDelivery() { c.l.Schedule(&c.del) }
+// queueDelivery has deliverQueued run from the run queue in this turn,
+// once however often it is asked for before.
+func (c *Conn) queueDelivery() {
+	if c.del == nil {
+		c.del = c.l.takeTask()
+		c.del.conn = c
+		c.l.runq.push(c.del)
+	}
+}
+
+// takeOut returns the write side, taking one from the loop's free list
+// when the connection has none.
+func (c *Conn) takeOut() *connOut {
+	if c.w == nil {
+		c.w = c.l.getOut()
+	}
+	return c.w
+}
+
+// putOut gives the write side back to the loop once it holds nothing: no
+// output, no send in flight, no Flush waiting.
+func (c *Conn) putOut() {
+	w := c.w
+	if w == nil || w.sendUD != 0 || w.queued != w.sent || len(w.flushes) != 0 || c.dirty {
+		return
+	}
+	c.w = nil
+	c.l.putBuf(w.out)
+	c.l.putBuf(w.wbuf)
+	c.l.putOutState(w)
+}

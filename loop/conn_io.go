@@ -27,7 +27,7 @@ func (c *Conn) updateRead() {
 	// multishot one keeps going and must be cancelled. On close both go.
 	if c.recvUD != 0 && !c.cancelled && (c.recvMulti || c.closing) {
 		c.cancelled = true
-		c.l.cancel(c.fd, c.recvUD)
+		c.l.cancel(int(c.fd), c.recvUD)
 	}
 }
 
@@ -37,7 +37,7 @@ func (c *Conn) armRecv() {
 		o, ud := l.ops.alloc(opRecvMulti)
 		o.setConn(c)
 		c.recvUD, c.recvMulti, c.cancelled = ud, true, false
-		l.r.RecvMultishot(ud, c.fd, bufGroup)
+		l.r.RecvMultishot(ud, int(c.fd), bufGroup)
 		return
 	}
 	c.compactInput()
@@ -47,7 +47,7 @@ func (c *Conn) armRecv() {
 	o, ud := l.ops.alloc(opRecv)
 	o.setConn(c)
 	c.recvUD, c.recvMulti, c.cancelled = ud, false, false
-	l.r.Recv(ud, c.fd, c.in[len(c.in):cap(c.in)])
+	l.r.Recv(ud, int(c.fd), c.in[len(c.in):cap(c.in)])
 }
 
 // compactInput drops the consumed prefix of in. Only while no plain recv is
@@ -136,8 +136,8 @@ func (c *Conn) input(data []byte, fromRing bool) {
 		c.keep(data)
 	}
 	if c.deliverable() {
-		c.rpos += c.offer(c.in[c.rpos:])
-		if c.rpos == len(c.in) {
+		c.rpos += int32(c.offer(c.in[c.rpos:]))
+		if int(c.rpos) == len(c.in) {
 			c.releaseInput()
 		}
 	}
@@ -159,7 +159,7 @@ func (c *Conn) offer(data []byte) int {
 
 // keep appends p to the buffered input (multishot mode: no recv writes into in).
 func (c *Conn) keep(p []byte) {
-	if c.rpos == len(c.in) {
+	if int(c.rpos) == len(c.in) {
 		c.in, c.rpos = c.in[:0], 0
 	}
 	if cap(c.in)-len(c.in) < len(p) {
@@ -194,6 +194,7 @@ func (c *Conn) deliverQueued() {
 	if c.flushDo {
 		c.flushDo = false
 		c.runFlushes(nil)
+		c.putOut()
 	}
 	if c.readDue {
 		c.readDue = false
@@ -227,24 +228,26 @@ func (l *Loop) flushDirty() {
 }
 
 func (c *Conn) startSend() {
-	if c.sendUD != 0 || c.closed || c.abort {
+	w := c.w
+	if w == nil || w.sendUD != 0 || c.closed || c.abort {
 		return
 	}
-	if c.woff == len(c.wbuf) {
-		if len(c.out) == 0 {
+	if w.woff == len(w.wbuf) {
+		if len(w.out) == 0 {
 			return
 		}
-		c.wbuf, c.out = c.out, c.wbuf[:0]
-		c.woff = 0
+		w.wbuf, w.out = w.out, w.wbuf[:0]
+		w.woff = 0
 	}
 	o, ud := c.l.ops.alloc(opSend)
 	o.setConn(c)
-	c.sendUD = ud
-	c.l.r.Send(ud, c.fd, c.wbuf[c.woff:])
+	w.sendUD = ud
+	c.l.r.Send(ud, int(c.fd), w.wbuf[w.woff:])
 }
 
 func (c *Conn) onSend(cqe ring.Completion) {
-	c.sendUD = 0
+	w := c.w // a send in flight keeps it
+	w.sendUD = 0
 	if cqe.Res < 0 {
 		if !c.abort {
 			c.fail("send", cqe.Res)
@@ -252,10 +255,10 @@ func (c *Conn) onSend(cqe ring.Completion) {
 		c.maybeFinish()
 		return
 	}
-	c.woff += int(cqe.Res)
-	c.sent += uint64(cqe.Res)
-	if c.woff == len(c.wbuf) {
-		c.wbuf, c.woff = c.wbuf[:0], 0
+	w.woff += int(cqe.Res)
+	w.sent += uint64(cqe.Res)
+	if w.woff == len(w.wbuf) {
+		w.wbuf, w.woff = w.wbuf[:0], 0
 	}
 	c.runFlushes(nil)
 	if c.outPause && c.Pending() <= c.l.opts.WriteHighWater/4 {
@@ -271,37 +274,48 @@ func (c *Conn) onSend(cqe ring.Completion) {
 	c.maybeFinish()
 }
 
-// releaseOutput gives drained output buffers back to the loop.
+// releaseOutput gives drained output buffers back to the loop, and the
+// write side too when nothing waits on it.
 func (c *Conn) releaseOutput() {
-	if c.out != nil && len(c.out) == 0 {
-		c.l.putBuf(c.out)
-		c.out = nil
+	w := c.w
+	if w == nil {
+		return
 	}
-	if c.wbuf != nil && len(c.wbuf) == 0 {
-		c.l.putBuf(c.wbuf)
-		c.wbuf = nil
+	if w.out != nil && len(w.out) == 0 {
+		c.l.putBuf(w.out)
+		w.out = nil
 	}
+	if w.wbuf != nil && len(w.wbuf) == 0 {
+		c.l.putBuf(w.wbuf)
+		w.wbuf = nil
+	}
+	c.putOut()
 }
 
 // runFlushes calls the Flush callbacks that are due; with err (or once the
-// connection is closed) every remaining one.
+// connection is closed) every remaining one. A callback may Write or
+// Flush: the write side stays while the loop runs.
 func (c *Conn) runFlushes(err error) {
+	w := c.w
+	if w == nil {
+		return
+	}
 	n := 0
-	for n < len(c.flushes) {
-		w := c.flushes[n]
-		if err == nil && !c.closed && c.sent < w.target {
+	for n < len(w.flushes) {
+		f := w.flushes[n]
+		if err == nil && !c.closed && w.sent < f.target {
 			break
 		}
 		e := err
-		if e == nil && c.closed && c.sent < w.target {
+		if e == nil && c.closed && w.sent < f.target {
 			e = c.closeErrOr()
 		}
-		c.flushes[n] = flushWait{}
+		w.flushes[n] = flushWait{}
 		n++
-		w.fn(c, e)
+		f.fn(c, e)
 	}
 	if n > 0 {
-		c.flushes = append(c.flushes[:0], c.flushes[n:]...)
+		w.flushes = append(w.flushes[:0], w.flushes[n:]...)
 	}
 }
 
@@ -313,17 +327,17 @@ func (c *Conn) closeErrOr() error {
 }
 
 func (c *Conn) maybeShutdown() {
-	if !c.wclose || c.shut || c.shutUD != 0 || c.closing || c.Pending() > 0 {
+	if !c.wclose || c.shut || c.ctlUD != 0 || c.closing || c.Pending() > 0 {
 		return
 	}
 	o, ud := c.l.ops.alloc(opShutdown)
 	o.setConn(c)
-	c.shutUD = ud
-	c.l.r.Shutdown(ud, c.fd, unix.SHUT_WR)
+	c.ctlUD = ud
+	c.l.r.Shutdown(ud, int(c.fd), unix.SHUT_WR)
 }
 
 func (c *Conn) onShutdown(cqe ring.Completion) {
-	c.shutUD = 0
+	c.ctlUD = 0
 	c.shut = true
 	c.maybeFinish()
 }
@@ -331,17 +345,17 @@ func (c *Conn) onShutdown(cqe ring.Completion) {
 // maybeFinish closes the socket of a closing connection once nothing is in
 // flight on it and (for a graceful close) its output has been sent.
 func (c *Conn) maybeFinish() {
-	if !c.closing || c.closeUD != 0 || c.closed {
+	if !c.closing || c.closed || c.ctlUD != 0 { // a shutdown finishes first
 		return
 	}
 	if c.recvUD != 0 {
 		if !c.cancelled {
 			c.cancelled = true
-			c.l.cancel(c.fd, c.recvUD)
+			c.l.cancel(int(c.fd), c.recvUD)
 		}
 		return
 	}
-	if c.sendUD != 0 || c.shutUD != 0 {
+	if c.w != nil && c.w.sendUD != 0 {
 		return
 	}
 	if !c.abort && c.Pending() > 0 {
@@ -350,12 +364,12 @@ func (c *Conn) maybeFinish() {
 	}
 	o, ud := c.l.ops.alloc(opClose)
 	o.setConn(c)
-	c.closeUD = ud
-	c.l.r.CloseFD(ud, c.fd)
+	c.ctlUD = ud
+	c.l.r.CloseFD(ud, int(c.fd))
 }
 
 func (c *Conn) onClosed(cqe ring.Completion) {
-	c.closeUD = 0
+	c.ctlUD = 0
 	c.closed = true
 	c.fd = -1
 	c.l.conns.remove(c)
@@ -366,7 +380,14 @@ func (c *Conn) onClosed(cqe ring.Completion) {
 	}
 	// A pull reader keeps the bytes that came before the end: they are
 	// its partial result (the buffer goes with the Conn).
-	c.out, c.wbuf = nil, nil
+	if w := c.w; w != nil {
+		// Unsent output is dropped (no send is in flight on its buffers).
+		// The counters stay while they show a loss, for a later Flush.
+		c.l.putBuf(w.out)
+		c.l.putBuf(w.wbuf)
+		w.out, w.wbuf, w.woff = nil, nil, 0
+		c.putOut()
+	}
 	c.wakeReader()
 	if c.onClose != nil {
 		fn := c.onClose
@@ -379,6 +400,25 @@ func (c *Conn) onClosed(cqe ring.Completion) {
 func (l *Loop) cancel(fd int, target uint64) {
 	_, ud := l.ops.alloc(opCancel) // nothing to point at: the target reports on its own
 	l.r.Cancel(ud, fd, target)
+}
+
+// getOut returns an empty write side from the loop's free list.
+func (l *Loop) getOut() *connOut {
+	if n := len(l.outs); n > 0 {
+		w := l.outs[n-1]
+		l.outs[n-1] = nil
+		l.outs = l.outs[:n-1]
+		return w
+	}
+	return &connOut{}
+}
+
+// putOutState keeps w, whose buffers were given back, for reuse.
+func (l *Loop) putOutState(w *connOut) {
+	*w = connOut{flushes: w.flushes[:0]}
+	if len(l.outs) < maxFreeBufs {
+		l.outs = append(l.outs, w)
+	}
 }
 
 // getBuf returns an empty buffer of RecvBufferSize capacity from the loop's

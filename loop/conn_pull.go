@@ -33,8 +33,8 @@ func (c *Conn) Peek() []byte { return c.in[c.rpos:] }
 // clamped). It invalidates earlier Peek slices.
 func (c *Conn) Discard(n int) {
 	n = min(max(n, 0), c.Buffered())
-	c.rpos += n
-	if c.rpos == len(c.in) && c.in != nil {
+	c.rpos += int32(n)
+	if int(c.rpos) == len(c.in) && c.in != nil {
 		c.releaseInput()
 	}
 	c.checkInputLimit()

@@ -339,3 +339,97 @@ func TestPartialConsumptionKeepsBytes(t *testing.T) {
 	assert.Equal(t, "abcde", <-frames)
 	assert.Equal(t, "fghij", <-frames)
 }
+
+// TestIdleConnHoldsNoState: between messages a connection holds no write
+// side, no queued delivery and (with multishot receives) no input buffer:
+// they come from the loop's free lists when used and go back after. One
+// that is used again works as before, input split over several reads
+// included.
+func TestIdleConnHoldsNoState(t *testing.T) {
+	var conn *Conn
+	var addr string
+	l := startLoop(t, Options{}, func(l *Loop) error {
+		ln, err := l.Listen("tcp", "127.0.0.1:0", func(c *Conn) {
+			conn = c
+			// Echo whole lines only: a partial line stays buffered.
+			c.OnData(func(c *Conn, data []byte) int {
+				i := bytes.LastIndexByte(data, '\n')
+				c.Write(data[:i+1])
+				return i + 1
+			})
+		})
+		if err == nil {
+			addr = ln.Addr().String()
+		}
+		return err
+	})
+	c := dialT(t, addr)
+	idle := func() {
+		t.Helper()
+		var w *connOut
+		var del *Task
+		var in []byte
+		multi := false
+		for end := time.Now().Add(5 * time.Second); time.Now().Before(end); {
+			onLoop(t, l, func() { w, del, in, multi = conn.w, conn.del, conn.in, l.multi })
+			if w == nil && del == nil {
+				break
+			}
+		}
+		assert.Nil(t, w, "write side")
+		assert.Nil(t, del, "delivery task")
+		if multi {
+			assert.Nil(t, in, "input buffer")
+		}
+	}
+	assert.Equal(t, []byte("one\n"), roundTrip(t, c, []byte("one\n")))
+	idle()
+	_, err := c.Write([]byte("tw"))
+	require.NoError(t, err)
+	time.Sleep(20 * time.Millisecond)
+	_, err = c.Write([]byte("o\n"))
+	require.NoError(t, err)
+	got := make([]byte, 4)
+	_, err = io.ReadFull(c, got)
+	require.NoError(t, err)
+	assert.Equal(t, "two\n", string(got))
+	idle()
+}
+
+// TestFlushAfterDroppedOutput: a Flush asked after CloseNow dropped
+// unsent output reports the loss; one asked after a clean close reports
+// success.
+func TestFlushAfterDroppedOutput(t *testing.T) {
+	errs := make(chan error, 2)
+	var addr string
+	startLoop(t, Options{}, func(l *Loop) error {
+		n := 0
+		ln, err := l.Listen("tcp", "127.0.0.1:0", func(c *Conn) {
+			n++
+			if n == 1 {
+				c.Write(make([]byte, 8<<20)) // more than the socket buffers take
+			} else {
+				c.Write([]byte("x"))
+			}
+			c.OnClose(func(c *Conn, err error) {
+				c.Flush(func(c *Conn, err error) { errs <- err })
+			})
+			if n == 1 {
+				c.l.AfterFunc(50*time.Millisecond, func() { c.CloseNow(nil) })
+			} else {
+				c.Close()
+			}
+		})
+		if err == nil {
+			addr = ln.Addr().String()
+		}
+		return err
+	})
+	dialT(t, addr) // never reads
+	assert.ErrorIs(t, <-errs, ErrClosed, "output was dropped")
+	c := dialT(t, addr)
+	b, err := io.ReadAll(c)
+	require.NoError(t, err)
+	assert.Equal(t, "x", string(b))
+	assert.NoError(t, <-errs, "everything was sent")
+}

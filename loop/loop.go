@@ -99,8 +99,9 @@ type Loop struct {
 	packets   packetList // every open PacketConn, for Stop
 	dirty     []*Conn    // connections with output to submit this turn
 	listeners []*Listener
-	nextID    uint64   // connection numbers, for logs
-	bufs      [][]byte // free buffers of RecvBufferSize capacity
+	nextID    uint64     // connection numbers, for logs
+	bufs      [][]byte   // free buffers of RecvBufferSize capacity
+	outs      []*connOut // free write sides of connections (Conn.w)
 
 	runq      runQueue // tasks to run after this turn's completions (runq.go)
 	freeTasks []*Task  // Soon's free list

@@ -84,20 +84,35 @@ func (l *Loop) Schedule(t *Task) {
 // pooled Task, so only fn itself (a closure, if it captures) costs an
 // allocation. Loop thread only; other goroutines use Post.
 func (l *Loop) Soon(fn func()) {
-	var t *Task
-	if n := len(l.freeTasks); n > 0 {
-		t = l.freeTasks[n-1]
-		l.freeTasks[n-1] = nil
-		l.freeTasks = l.freeTasks[:n-1]
-	} else {
-		t = &Task{pooled: true}
-	}
+	t := l.takeTask()
 	t.fn = fn
 	l.runq.push(t)
 }
 
-// maxFreeTasks bounds the loop's free list of Soon tasks.
-const maxFreeTasks = 256
+// takeTask returns a pooled Task from the loop's free list, or a new one.
+// Soon and a connection's queued deliveries use them.
+func (l *Loop) takeTask() *Task {
+	if n := len(l.freeTasks); n > 0 {
+		t := l.freeTasks[n-1]
+		l.freeTasks[n-1] = nil
+		l.freeTasks = l.freeTasks[:n-1]
+		return t
+	}
+	return &Task{pooled: true}
+}
+
+// putTask gives a pooled Task back once it has been popped.
+func (l *Loop) putTask(t *Task) {
+	t.fn, t.conn = nil, nil
+	if len(l.freeTasks) < maxFreeTasks {
+		l.freeTasks = append(l.freeTasks, t)
+	}
+}
+
+// maxFreeTasks bounds the loop's free list of pooled tasks: as many as one
+// turn runs, so that a turn delivering to thousands of connections does
+// not allocate in the next.
+const maxFreeTasks = maxTasksPerTurn
 
 // runTasks runs queued tasks in order, including those queued meanwhile,
 // up to maxTasksPerTurn.
@@ -108,15 +123,14 @@ func (l *Loop) runTasks() {
 			return
 		}
 		if c := t.conn; c != nil {
+			c.del = nil
+			l.putTask(t)
 			c.deliverQueued()
 			continue
 		}
 		fn := t.fn
 		if t.pooled {
-			t.fn = nil
-			if len(l.freeTasks) < maxFreeTasks {
-				l.freeTasks = append(l.freeTasks, t)
-			}
+			l.putTask(t)
 		}
 		fn()
 	}
