@@ -103,10 +103,10 @@ func TestEpollRecvMultishotBeyondBudget(t *testing.T) {
 func TestEpollFDTableGrows(t *testing.T) {
 	h := openEpoll(t)
 	fd, peer := tcpPair(t, h)
-	high, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 4*initialFDs)
+	high, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 4*fdChunk)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = unix.Close(high) })
-	require.GreaterOrEqual(t, high, 4*initialFDs)
+	require.GreaterOrEqual(t, high, 4*fdChunk)
 	buf := make([]byte, 4)
 	h.r.Recv(1, high, buf)
 	_, err = peer.Write([]byte("hi"))

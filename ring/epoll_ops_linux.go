@@ -18,7 +18,7 @@ func (r *epollRing) doRead(fd int, st *fdState) {
 	case opAccept, opAcceptMulti:
 		r.doAccept(fd, st)
 	case opRecv:
-		n, e := recvfrom(fd, st.rd.buf, 0)
+		n, e := recvfrom(fd, st.rd.buf(), 0)
 		switch {
 		case e == unix.EAGAIN:
 			st.readable = false
@@ -67,11 +67,10 @@ func (r *epollRing) doAccept(fd int, st *fdState) {
 }
 
 // fresh drops what the ring knew of a previous descriptor with the number
-// of the new descriptor nfd. It never grows the table (callers hold
-// pointers into it); a number past its end has no state yet.
+// of the new descriptor nfd. A number never used has no state yet.
 func (r *epollRing) fresh(nfd int) {
-	if nfd < len(r.fds) {
-		r.forget(&r.fds[nfd])
+	if st := r.fds.get(nfd); st != nil {
+		r.forget(st)
 	}
 }
 
@@ -131,7 +130,7 @@ func (r *epollRing) doWrite(fd int, st *fdState) {
 	var e unix.Errno
 	switch st.wr.kind {
 	case opSend:
-		b := st.wr.buf
+		b := st.wr.buf()
 		if len(b) > maxIO {
 			b = b[:maxIO]
 		}
@@ -140,7 +139,7 @@ func (r *epollRing) doWrite(fd int, st *fdState) {
 			unix.MSG_NOSIGNAL|unix.MSG_DONTWAIT, 0, 0))
 	case opSendmsg:
 		n, e = sysResult(unix.RawSyscall(unix.SYS_SENDMSG, uintptr(fd),
-			uintptr(unsafe.Pointer(st.wr.msg)), unix.MSG_NOSIGNAL|unix.MSG_DONTWAIT))
+			uintptr(unsafe.Pointer(st.wr.msg())), unix.MSG_NOSIGNAL|unix.MSG_DONTWAIT))
 	case opConnect:
 		r.doConnect(fd, st)
 		return
@@ -181,7 +180,7 @@ func (r *epollRing) doConnect(fd int, st *fdState) {
 		// No error pending: connected, or a wake-up before the handshake ended.
 	}
 	_, _, e := unix.Syscall(unix.SYS_CONNECT, uintptr(fd),
-		uintptr(unsafe.Pointer(op.sa)), uintptr(op.salen))
+		uintptr(unsafe.Pointer(op.sa())), uintptr(op.salen))
 	switch {
 	case e == unix.EINTR, e == unix.EINPROGRESS, e == unix.EALREADY:
 		op.connecting = true
