@@ -183,7 +183,7 @@ func (t *Txn) accessLog() {
 	if t.srv == nil {
 		return
 	}
-	srv := t.s.srv
+	srv := t.s.lst.srv
 	targets := srv.logs.bySettings[t.settings()]
 	for i := range targets {
 		tg := &targets[i]

@@ -58,7 +58,7 @@ func (t *Txn) ReadBody(cb func(body []byte, err error)) {
 	t.bodyCb = cb
 	s.reqBody = s.reqBody[:0]
 	s.state = stBody
-	s.timer.Reset(t.settings().ClientBodyTimeout)
+	s.readTimeout(t.settings().ClientBodyTimeout)
 	s.resume()
 }
 
@@ -68,11 +68,11 @@ func (t *Txn) ReadBody(cb func(body []byte, err error)) {
 func (t *Txn) bodyLater(cb func(body []byte, err error), body []byte, err error) {
 	w := t.s.work
 	if w.bodyNow.cb != nil {
-		t.s.srv.l.Soon(func() { cb(body, err) })
+		t.s.lst.srv.l.Soon(func() { cb(body, err) })
 		return
 	}
 	w.bodyNow.cb, w.bodyNow.body, w.bodyNow.err = cb, body, err
-	t.s.srv.l.Schedule(&w.bodyNow.task)
+	t.s.lst.srv.l.Schedule(&w.bodyNow.task)
 }
 
 // bodyNowRun is the work's bodyNow task: it delivers the outcome it holds,
@@ -108,7 +108,7 @@ func (s *session) readBody(data []byte) int {
 		}
 		s.bodyN += int64(n)
 		if !s.chunk.Done() {
-			s.timer.Reset(t.settings().ClientBodyTimeout)
+			s.readTimeout(t.settings().ClientBodyTimeout)
 			return n
 		}
 	} else {
@@ -117,12 +117,12 @@ func (s *session) readBody(data []byte) int {
 		s.left -= int64(n)
 		s.bodyN += int64(n)
 		if s.left > 0 {
-			s.timer.Reset(t.settings().ClientBodyTimeout)
+			s.readTimeout(t.settings().ClientBodyTimeout)
 			return n
 		}
 	}
 	s.state = stBusy
-	s.timer.Stop()
+	s.rto.Stop()
 	t.bodyState = bodyDone
 	cb := t.bodyCb
 	t.bodyCb = nil
@@ -139,7 +139,7 @@ func (t *Txn) bodyFailed(err error) {
 	if s.state == stBody {
 		s.state = stBusy
 	}
-	s.timer.Stop()
+	s.rto.Stop()
 	t.bodyState = bodyBroken
 	t.linger = true
 	cb := t.bodyCb

@@ -2,6 +2,7 @@ package httpd
 
 import (
 	"errors"
+	"math"
 	"net"
 	"strconv"
 	"time"
@@ -40,45 +41,51 @@ var errClientClosed = errors.New("httpd: client prematurely closed connection")
 // runs one Txn at a time, keeps pipelined bytes in the Conn until their
 // turn, and applies the timeouts. Sessions are reused for later
 // connections of their server. Loop thread only.
+//
+// An idle keep-alive connection holds its session and its loop.Conn and
+// nothing else, so the session keeps only what outlives a request, in 144
+// bytes (a size class): no timer objects (its timeouts are nodes in the
+// server's queues), no bound callbacks (the Conn's are plain functions),
+// no per-request fields (they are in work). At 272 bytes with two Timers
+// and six bound method values it took about 450 bytes a connection.
 type session struct {
-	srv *Server
 	c   *loop.Conn // nil once closed
-	lst *listener  // the socket it was accepted on
+	lst *listener  // the socket it was accepted on (its srv is the session's server)
 	id  uint64     // connection number for logs and $connection
 
 	// work is the request state: attached from a request's first byte to
 	// its end, nil while the connection waits idle between requests.
 	*work
 
-	state    sessState
-	gotBytes bool  // the current request has begun to arrive
-	paused   bool  // PauseRead was called
-	requests int   // requests begun on this connection
-	startMs  int64 // unix ms of the first byte of the current request
+	// addr holds the connection's addresses once formatted (first use),
+	// kept with the session for its later connections.
+	addr *connAddrs
 
-	timer     *loop.Timer // header, keep-alive, body or lingering timeout
-	sendTimer *loop.Timer // send_timeout while output is pending
-	flushWait bool        // a Flush callback is registered
-	sendTO    time.Duration
+	// rto is the read-side timeout of the state: client_header_timeout,
+	// keepalive_timeout, client_body_timeout or the lingering timeout, in
+	// the server's queue of that duration (Server.readQueue).
+	rto loop.Timeout[session]
+	// sto is the send_timeout watchdog while output is pending (watchSend).
+	sto loop.Timeout[session]
 
-	bodyN   int64 // request body bytes consumed from the wire
-	preread int64 // body bytes that came with the head, as far as nginx's header buffer would hold them
-	left    int64 // Content-Length bytes of the body not consumed yet
-	chunked bool  // the body is chunked (kept past Parser.Reset)
-	chunk   ChunkedDecoder
-
-	// addresses, formatted once per connection on first use
-	addrDone                                       bool
-	remoteAddr, remotePort, serverAddr, serverPort string
-
-	// method values made once, so arming callbacks never allocates
-	onDataFn  func(*loop.Conn, []byte) int
-	onEOFFn   func(*loop.Conn)
-	onCloseFn func(*loop.Conn, error)
-	flushFn   func(*loop.Conn, error)
+	requests  uint32 // requests begun on this connection
+	state     sessState
+	gotBytes  bool // the current request has begun to arrive
+	paused    bool // PauseRead was called
+	flushWait bool // a Flush callback is registered
 
 	prev, next *session // in srv.sessions
 }
+
+// connAddrs are a connection's addresses as nginx's variables print them.
+type connAddrs struct {
+	done                                           bool
+	remoteAddr, remotePort, serverAddr, serverPort string
+}
+
+// noAddrs is what a closed connection that never formatted its addresses
+// reports.
+var noAddrs connAddrs
 
 // work is what a connection needs while a request is read, handled and
 // answered: the parser, the Txn and the buffers they fill. An idle
@@ -86,8 +93,16 @@ type session struct {
 // keeps only its session (nginx likewise frees a keep-alive connection's
 // request and buffers). Measured with 10,000 idle connections after one
 // request each: about 3,950 bytes per connection with the work kept,
-// about 1,000 without.
+// about 1,300 without (and about 430 since the session and loop.Conn
+// shrank: docs/performance.md).
 type work struct {
+	startMs int64 // unix ms of the first byte of the request
+	bodyN   int64 // request body bytes consumed from the wire
+	preread int64 // body bytes that came with the head, as far as nginx's header buffer would hold them
+	left    int64 // Content-Length bytes of the body not consumed yet
+	chunked bool  // the body is chunked (kept past Parser.Reset)
+	chunk   ChunkedDecoder
+
 	p       *Parser
 	head    []byte // copy of the current request head; the Txn's buffer
 	txn     Txn
@@ -124,7 +139,7 @@ type work struct {
 // proxyTimer returns the work's proxy timer, calling its Txn back.
 func (w *work) proxyTimer() *loop.Timer {
 	if w.ptimer == nil {
-		w.ptimer = w.txn.s.srv.l.NewTimer(w.txn.proxyTimeout)
+		w.ptimer = w.txn.s.lst.srv.l.NewTimer(w.txn.proxyTimeout)
 	}
 	return w.ptimer
 }
@@ -132,7 +147,7 @@ func (w *work) proxyTimer() *loop.Timer {
 // echoTimer returns the work's echo_sleep timer, resuming its Txn.
 func (w *work) echoTimer() *loop.Timer {
 	if w.etimer == nil {
-		w.etimer = w.txn.s.srv.l.NewTimer(w.txn.echoResume)
+		w.etimer = w.txn.s.lst.srv.l.NewTimer(w.txn.echoResume)
 	}
 	return w.etimer
 }
@@ -143,13 +158,15 @@ func (s *session) attach() {
 	if s.work != nil {
 		return
 	}
-	w := s.srv.getWork()
+	w := s.lst.srv.getWork()
 	if w.p == nil || w.p.Limits() != s.lst.lim.withDefaults() {
 		w.p = NewParser(s.lst.lim)
 	} else {
 		w.p.Reset()
 	}
 	w.hbuf, w.body, w.reqBody = w.hbuf[:0], w.body[:0], w.reqBody[:0]
+	w.bodyN, w.left, w.chunked = 0, 0, false
+	w.chunk.Reset()
 	w.txn.s = s
 	if w.echoBodyFn == nil {
 		w.bodyNow.task.Init(w.bodyNowRun)
@@ -172,31 +189,67 @@ func (s *session) detach() {
 	w.bodyNow.cb, w.bodyNow.body, w.bodyNow.err = nil, nil, nil // a queued outcome is for this request only
 	w.txn.clear()
 	w.txn.s = nil
-	s.srv.putWork(w)
+	s.lst.srv.putWork(w)
 }
 
-func newSession(srv *Server) *session {
-	s := &session{srv: srv}
-	s.onDataFn, s.onEOFFn, s.onCloseFn, s.flushFn = s.onData, s.onEOF, s.onClose, s.onFlushed
-	s.timer = srv.l.NewTimer(s.onTimer)
-	s.sendTimer = srv.l.NewTimer(s.onSendTimeout)
-	return s
-}
+func newSession(lst *listener) *session { return &session{lst: lst} }
 
 // start attaches the session to a new connection.
 func (s *session) start(c *loop.Conn, lst *listener) {
 	s.c, s.lst, s.id = c, lst, connSeq.Add(1)
 	s.state, s.requests, s.gotBytes, s.paused, s.flushWait = stHead, 0, false, false, false
-	s.addrDone = false
+	if s.addr != nil {
+		*s.addr = connAddrs{}
+	}
 	// A reused session starts clean; its request state comes with the
 	// first byte (attach), cleared of what an earlier connection left.
-	s.bodyN, s.left, s.chunked = 0, 0, false
-	s.chunk.Reset()
 	c.Ctx = s
-	c.OnData(s.onDataFn)
-	c.OnEOF(s.onEOFFn)
-	c.OnClose(s.onCloseFn)
-	s.timer.Reset(lst.def.ClientHeaderTimeout)
+	c.OnData(sessionData)
+	c.OnEOF(sessionEOF)
+	c.OnClose(sessionClosed)
+	s.readTimeout(lst.def.ClientHeaderTimeout)
+}
+
+// The Conn's callbacks, one function each for all sessions: the session is
+// the Conn's Ctx (nil once the session let go of it). A bound method value
+// per session would cost an object each.
+func sessionData(c *loop.Conn, data []byte) int {
+	s, _ := c.Ctx.(*session)
+	if s == nil || c != s.c {
+		return len(data)
+	}
+	return s.onData(c, data)
+}
+
+func sessionEOF(c *loop.Conn) {
+	if s, _ := c.Ctx.(*session); s != nil && c == s.c {
+		s.onEOF()
+	}
+}
+
+func sessionClosed(c *loop.Conn, err error) {
+	if s, _ := c.Ctx.(*session); s != nil && c == s.c {
+		s.onClose(c)
+	}
+}
+
+func sessionFlushed(c *loop.Conn, err error) {
+	if s, _ := c.Ctx.(*session); s != nil && c == s.c {
+		s.flushWait = false
+	}
+}
+
+// countRequest counts a request begun on the connection (saturating:
+// $connection_requests stops at 4,294,967,295).
+func (s *session) countRequest() {
+	if s.requests < math.MaxUint32 {
+		s.requests++
+	}
+}
+
+// readTimeout (re)starts the read-side timeout with d.
+func (s *session) readTimeout(d time.Duration) {
+	s.lst.srv.readQueue(d).Start(&s.rto, s)
 }
 
 // onData is the Conn's input function. Bytes are consumed only by the
@@ -204,9 +257,6 @@ func (s *session) start(c *loop.Conn, lst *listener) {
 // body only while it is read or discarded; everything else stays in the
 // Conn, so pipelined requests are never lost nor mixed into a handler.
 func (s *session) onData(c *loop.Conn, data []byte) int {
-	if c != s.c {
-		return len(data)
-	}
 	off := 0
 loop:
 	for {
@@ -239,7 +289,7 @@ loop:
 		default:
 			off = len(data)
 			if s.state == stLinger {
-				s.timer.Reset(lingerTimeout)
+				s.readTimeout(lingerTimeout)
 			}
 			break loop
 		}
@@ -253,8 +303,8 @@ func (s *session) readHead(data []byte) (int, bool) {
 	if !s.gotBytes {
 		s.gotBytes = true
 		s.attach()
-		s.startMs = s.srv.l.Now().UnixMilli()
-		s.timer.Reset(s.lst.def.ClientHeaderTimeout)
+		s.startMs = s.lst.srv.l.Now().UnixMilli()
+		s.readTimeout(s.lst.def.ClientHeaderTimeout)
 	}
 	n, err := s.p.Parse(data)
 	if err == ErrNeedMore {
@@ -278,10 +328,10 @@ func (s *session) readHead(data []byte) (int, bool) {
 
 func (s *session) beginRequest() {
 	s.state = stBusy
-	s.timer.Stop()
-	s.requests++
-	s.srv.requests.Add(1)
-	s.srv.active.Add(1)
+	s.rto.Stop()
+	s.countRequest()
+	s.lst.srv.requests.Add(1)
+	s.lst.srv.active.Add(1)
 	r := &s.p.req
 	s.bodyN, s.left, s.chunked = 0, r.ContentLength(), r.Chunked()
 	s.chunk.Reset()
@@ -295,9 +345,9 @@ func (s *session) badRequest(err error) {
 	if !ok {
 		e = ErrInvalidRequest
 	}
-	s.srv.requests.Add(1)
-	s.srv.active.Add(1)
-	s.requests++
+	s.lst.srv.requests.Add(1)
+	s.lst.srv.active.Add(1)
+	s.countRequest()
 	t := &s.txn
 	t.beginBad()
 	t.logf(conf.LogInfo, "%s while reading client request headers", e.Reason)
@@ -309,17 +359,17 @@ func (s *session) badRequest(err error) {
 // and logged: the connection goes on with the next request, discards the
 // body first, or closes.
 func (s *session) endRequest(keepalive, linger bool) {
-	s.srv.active.Add(-1)
+	s.lst.srv.active.Add(-1)
 	s.p.Reset()
 	s.gotBytes = false
 	s.watchSend()
 	t := &s.txn
 	bodyLeft := t.bodyState == bodyUnread
-	if !keepalive || s.srv.stopping {
+	if !keepalive || s.lst.srv.stopping {
 		if linger || bodyLeft {
 			s.state = stLinger
 			s.c.CloseWrite()
-			s.timer.Reset(lingerTimeout)
+			s.readTimeout(lingerTimeout)
 			s.resume()
 			return
 		}
@@ -328,10 +378,10 @@ func (s *session) endRequest(keepalive, linger bool) {
 	}
 	if bodyLeft {
 		s.state = stDiscard
-		s.timer.Reset(lingerTimeout)
+		s.readTimeout(lingerTimeout)
 	} else {
 		s.state = stHead
-		s.timer.Reset(t.settings().KeepaliveTimeout)
+		s.readTimeout(t.settings().KeepaliveTimeout)
 		s.detach()
 	}
 	s.resume()
@@ -360,20 +410,20 @@ func (s *session) discardBody(data []byte) int {
 			return len(data)
 		}
 		if !s.chunk.Done() {
-			s.timer.Reset(lingerTimeout)
+			s.readTimeout(lingerTimeout)
 			return n
 		}
 	} else {
 		n = int(min(s.left, int64(len(data))))
 		s.left -= int64(n)
 		if s.left > 0 {
-			s.timer.Reset(lingerTimeout)
+			s.readTimeout(lingerTimeout)
 			return n
 		}
 	}
 	s.txn.bodyState = bodyDone
 	s.state = stHead
-	s.timer.Reset(s.txn.settings().KeepaliveTimeout)
+	s.readTimeout(s.txn.settings().KeepaliveTimeout)
 	s.detach()
 	return n
 }
@@ -385,32 +435,26 @@ func (s *session) discardBody(data []byte) int {
 // Flush has not completed when it fires again, the connection is closed.
 // A stuck client is therefore dropped after one to two send_timeouts.
 func (s *session) watchSend() {
-	if s.c == nil || s.c.Pending() == 0 || s.sendTimer.Active() {
+	if s.c == nil || s.c.Pending() == 0 || s.sto.Active() {
 		return
 	}
-	s.sendTO = s.txn.settings().SendTimeout
-	s.sendTimer.Reset(s.sendTO)
+	s.lst.srv.sendQueue(s.txn.settings().SendTimeout).Start(&s.sto, s)
 }
 
-func (s *session) onFlushed(c *loop.Conn, err error) {
-	if c == s.c {
-		s.flushWait = false
-	}
-}
-
-func (s *session) onSendTimeout() {
+// onSendTimeout is the send watchdog of q's duration firing.
+func (s *session) onSendTimeout(q *loop.TimeoutQueue[session]) {
 	if s.c == nil || s.c.Pending() == 0 {
 		s.flushWait = false
 		return
 	}
 	if s.flushWait {
-		s.srv.logf(conf.LogInfo, s.id, "client timed out (110: Connection timed out) while sending response to client")
+		s.lst.srv.logf(conf.LogInfo, s.id, "client timed out (110: Connection timed out) while sending response to client")
 		s.abort(StatusRequestTimeout)
 		return
 	}
 	s.flushWait = true
-	s.c.Flush(s.flushFn)
-	s.sendTimer.Reset(s.sendTO)
+	s.c.Flush(sessionFlushed)
+	q.Start(&s.sto, s)
 }
 
 // onTimer is the read-side timeout of the current state.
@@ -422,17 +466,17 @@ func (s *session) onTimer() {
 	case stHead:
 		if s.gotBytes {
 			// client_header_timeout: nginx closes without a response.
-			s.srv.logf(conf.LogInfo, s.id, "client timed out (110: Connection timed out) while reading client request headers")
+			s.lst.srv.logf(conf.LogInfo, s.id, "client timed out (110: Connection timed out) while reading client request headers")
 			t := &s.txn
 			t.beginBad()
 			t.status = StatusRequestTimeout
 			t.accessLog()
 			t.active = false
-			s.srv.active.Add(-1)
+			s.lst.srv.active.Add(-1)
 		}
 		s.closeNow()
 	case stBody:
-		s.srv.logf(conf.LogInfo, s.id, "client timed out (110: Connection timed out) while reading client request body")
+		s.lst.srv.logf(conf.LogInfo, s.id, "client timed out (110: Connection timed out) while reading client request body")
 		s.txn.bodyFailed(errBodyTimeout)
 	case stBusy:
 	default:
@@ -441,25 +485,22 @@ func (s *session) onTimer() {
 }
 
 // onEOF: the client closed its side.
-func (s *session) onEOF(c *loop.Conn) {
-	if c != s.c {
-		return
-	}
+func (s *session) onEOF() {
 	switch s.state {
 	case stBusy:
 		// The handler is waiting (it would have finished otherwise): the
 		// client is gone, as lua_check_client_abort sees it.
-		s.srv.logf(conf.LogInfo, s.id, "client prematurely closed connection")
+		s.lst.srv.logf(conf.LogInfo, s.id, "client prematurely closed connection")
 		s.abort(StatusClientClosedRequest)
 	case stBody:
-		s.srv.logf(conf.LogInfo, s.id, "client prematurely closed connection while reading client request body")
+		s.lst.srv.logf(conf.LogInfo, s.id, "client prematurely closed connection while reading client request body")
 		s.txn.bodyFailed(errClientClosed)
 		if s.state != stClosed && s.c != nil {
 			s.abort(StatusClientClosedRequest)
 		}
 	case stHead:
 		if s.gotBytes {
-			s.srv.logf(conf.LogInfo, s.id, "client prematurely closed connection while reading client request headers")
+			s.lst.srv.logf(conf.LogInfo, s.id, "client prematurely closed connection while reading client request headers")
 		}
 		s.close()
 	default:
@@ -467,26 +508,23 @@ func (s *session) onEOF(c *loop.Conn) {
 	}
 }
 
-func (s *session) onClose(c *loop.Conn, err error) {
-	if c != s.c {
-		return
-	}
+func (s *session) onClose(c *loop.Conn) {
 	if s.work != nil && s.txn.active {
 		s.txn.abandon(StatusClientClosedRequest)
 	}
-	s.timer.Stop()
-	s.sendTimer.Stop()
+	s.rto.Stop()
+	s.sto.Stop()
 	s.c = nil
 	s.state = stClosed
 	c.Ctx = nil
 	s.detach()
-	s.srv.release(s)
+	s.lst.srv.release(s)
 }
 
 // close closes gracefully: queued output is sent first.
 func (s *session) close() {
 	s.state = stClosed
-	s.timer.Stop()
+	s.rto.Stop()
 	if s.c != nil {
 		s.c.Close()
 	}
@@ -495,7 +533,7 @@ func (s *session) close() {
 // closeNow drops the connection and any queued output.
 func (s *session) closeNow() {
 	s.state = stClosed
-	s.timer.Stop()
+	s.rto.Stop()
 	if s.c != nil {
 		s.c.CloseNow(nil)
 	}
@@ -510,14 +548,25 @@ func (s *session) abort(status int) {
 	s.closeNow()
 }
 
-// addrs formats the connection's addresses once.
-func (s *session) addrs() {
-	if s.addrDone || s.c == nil {
-		return
+// addrs returns the connection's addresses, formatted on first use.
+func (s *session) addrs() *connAddrs {
+	if s.addr != nil && s.addr.done {
+		return s.addr
 	}
-	s.addrDone = true
-	s.remoteAddr, s.remotePort = splitAddr(s.c.RemoteAddr())
-	s.serverAddr, s.serverPort = splitAddr(s.c.LocalAddr())
+	if s.c == nil {
+		if s.addr != nil {
+			return s.addr
+		}
+		return &noAddrs
+	}
+	if s.addr == nil {
+		s.addr = &connAddrs{}
+	}
+	a := s.addr
+	a.done = true
+	a.remoteAddr, a.remotePort = splitAddr(s.c.RemoteAddr())
+	a.serverAddr, a.serverPort = splitAddr(s.c.LocalAddr())
+	return a
 }
 
 // splitAddr returns the address without port, and the port, as nginx's

@@ -8,7 +8,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/luring/luring/ring"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
 
@@ -51,13 +55,23 @@ func openIdle(tb testing.TB, addr string, n int, req, end []byte) *idleClients {
 		if err != nil {
 			tb.Fatalf("socket (after %d connections): %v", len(ic.fds), err)
 		}
-		ic.fds = append(ic.fds, fd)
 		if err := unix.Connect(fd, sa); err != nil {
+			unix.Close(fd)
 			tb.Fatalf("connect: %v", err)
 		}
 		if err := request(fd, req, end, buf); err != nil {
+			unix.Close(fd)
 			tb.Fatal(err)
 		}
+		// Move the client's end above the numbers the server's ends take,
+		// so that those stay dense as in a server of its own (the epoll
+		// backend's table is by descriptor number).
+		high, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 2*n+64)
+		unix.Close(fd)
+		if err != nil {
+			tb.Fatalf("dup: %v", err)
+		}
+		ic.fds = append(ic.fds, high)
 	}
 	return ic
 }
@@ -96,8 +110,8 @@ type idleCost struct {
 // measureIdle serves idleConf on one loop, makes one request on a first
 // connection (warming the server up, as httpbench does), and measures the
 // live heap and VmRSS before and after n more connections made one
-// request to path each and went idle.
-func measureIdle(tb testing.TB, n int, path string) idleCost {
+// request to path each and went idle. It returns the loop's backend too.
+func measureIdle(tb testing.TB, n int, path string) (idleCost, ring.Backend) {
 	tb.Helper()
 	ts := startServer(tb, idleConf, newFakeRunner(map[string]handlerFunc{"hello": say("hello, world\n")}))
 	req := []byte("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nUser-Agent: idle\r\n\r\n")
@@ -117,7 +131,7 @@ func measureIdle(tb testing.TB, n int, path string) idleCost {
 		tb.Fatalf("%d sessions open, want %d", conns, n)
 	}
 	runtime.KeepAlive(ic)
-	return idleCost{heap: float64(heap1-heap0) / float64(n), rss: float64(rss1-rss0) / float64(n)}
+	return idleCost{heap: float64(heap1-heap0) / float64(n), rss: float64(rss1-rss0) / float64(n)}, ts.l.Backend()
 }
 
 // liveHeap is the bytes of live heap objects after a full GC.
@@ -155,10 +169,122 @@ func BenchmarkIdleConn(b *testing.B) {
 		b.Run(path[1:], func(b *testing.B) {
 			for range b.N {
 			}
-			cost := measureIdle(b, 5000, path)
+			cost, _ := measureIdle(b, 5000, path)
 			b.ReportMetric(cost.heap, "heap-B/conn")
 			b.ReportMetric(cost.rss, "rss-B/conn")
 			b.ReportMetric(0, "ns/op")
 		})
+	}
+}
+
+// TestIdleConnectionMemory bounds what an idle keep-alive connection
+// keeps on the Go heap: its loop.Conn (176 bytes), its session (144) and
+// its receive in the loop's op slab (24), plus on epoll the backend's
+// state of its descriptor (72); nothing per request. BenchmarkIdleConn
+// reports the figure; bench/cmd/httpbench measures the process's VmRSS
+// against nginx's.
+func TestIdleConnectionMemory(t *testing.T) {
+	for _, path := range []string{"/hello", "/static"} {
+		cost, backend := measureIdle(t, 1000, path)
+		limit := 400.0
+		if backend == ring.BackendEpoll {
+			limit += 72
+		}
+		t.Logf("%s on %s: %.0f bytes of live heap per idle connection", path, backend, cost.heap)
+		assert.LessOrEqual(t, cost.heap, limit, "%s on %s: live heap per idle connection", path, backend)
+	}
+}
+
+// TestIdleConnectionThenPieces: a connection that went idle (its request
+// state and buffers given back) takes its next request whole, split in two,
+// a byte at a time, and pipelined with another one, and goes idle again
+// after each.
+func TestIdleConnectionThenPieces(t *testing.T) {
+	ts := startServer(t, idleConf, basicRunner())
+	c := ts.dial()
+	idle := func(what string) {
+		t.Helper()
+		var holding bool
+		var q time.Duration
+		for end := time.Now().Add(5 * time.Second); ; {
+			ts.on(func() {
+				ts.srv.sessions.each(func(s *session) {
+					holding = s.work != nil
+					if tq := s.rto.Queue(); tq != nil {
+						q = tq.Duration()
+					}
+				})
+			})
+			if !holding || time.Now().After(end) {
+				break
+			}
+		}
+		assert.False(t, holding, "%s: idle session holding request state", what)
+		assert.Equal(t, 300*time.Second, q, "%s: waits in the keepalive_timeout queue", what)
+	}
+	get := "GET /static HTTP/1.1\r\nHost: localhost\r\n\r\n"
+	c.send(get)
+	require.Equal(t, "hello, world\n", c.read("GET").body)
+	idle("first")
+
+	c.send(get[:17])
+	time.Sleep(10 * time.Millisecond)
+	c.send(get[17:])
+	require.Equal(t, "hello, world\n", c.read("GET").body)
+	idle("halves")
+
+	for i := range len(get) {
+		c.send(get[i : i+1])
+	}
+	require.Equal(t, "hello, world\n", c.read("GET").body)
+	idle("byte by byte")
+
+	c.send(get + "GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n" + get[:20])
+	require.Equal(t, "hello, world\n", c.read("GET").body)
+	require.Equal(t, "hello, world\n", c.read("GET").body)
+	c.send(get[20:])
+	require.Equal(t, "hello, world\n", c.read("GET").body)
+	idle("pipelined")
+}
+
+// TestTimeoutQueuesPerDuration: sessions wait in one queue per timeout
+// duration, however many there are; a location's shorter
+// keepalive_timeout closes its connections while the others stay open.
+func TestTimeoutQueuesPerDuration(t *testing.T) {
+	ts := startServer(t, `
+access_log off;
+keepalive_timeout 300s;
+server {
+    listen 8080;
+    server_name localhost;
+    location = /static { return 200 "hello, world\n"; }
+    location = /short { keepalive_timeout 100ms; return 200 "short\n"; }
+}
+`, basicRunner())
+	long := make([]*client, 10)
+	for i := range long {
+		long[i] = ts.dial()
+		long[i].send("GET /static HTTP/1.1\r\nHost: localhost\r\n\r\n")
+		require.Equal(t, "hello, world\n", long[i].read("GET").body)
+	}
+	short := ts.dial()
+	short.send("GET /short HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	require.Equal(t, "short\n", short.read("GET").body)
+	short.closed() // after 100 ms (the client's deadline is 10 s)
+	var queues, waiting int
+	ts.on(func() {
+		queues = len(ts.srv.readQs)
+		for _, q := range ts.srv.readQs {
+			if q.Duration() == 300*time.Second {
+				waiting = q.Len()
+			}
+		}
+	})
+	// client_header_timeout (60 s), keepalive_timeout 300 s and 100 ms.
+	assert.Equal(t, 3, queues)
+	assert.Equal(t, len(long), waiting, "the long-lived idle connections")
+	for _, c := range long {
+		c.send("GET /static HTTP/1.1\r\nHost: localhost\r\n\r\n")
+		require.Equal(t, "hello, world\n", c.read("GET").body, "still open")
 	}
 }

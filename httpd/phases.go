@@ -121,9 +121,9 @@ func (t *Txn) rewrite(sets []conf.Set, ret *conf.Return) {
 }
 
 func (t *Txn) setDirective(st *conf.Set) {
-	idx, ok := t.s.srv.vars[st.Var]
+	idx, ok := t.s.lst.srv.vars[st.Var]
 	if !ok {
-		idx, ok = t.s.srv.vars[strings.ToLower(st.Var)]
+		idx, ok = t.s.lst.srv.vars[strings.ToLower(st.Var)]
 	}
 	v := t.eval(st.Parts)
 	if st.Var == "args" {
@@ -175,7 +175,7 @@ func (t *Txn) doReturn(r *conf.Return) {
 	}
 	text := ""
 	if r.HasText {
-		text = t.eval(t.s.srv.returnParts(r))
+		text = t.eval(t.s.lst.srv.returnParts(r))
 	}
 	switch {
 	case r.HasText && (code == 301 || code == 302 || code == 303 || code == 307 || code == 308):
@@ -200,9 +200,8 @@ func (t *Txn) absoluteURL(path string) string {
 	if host == "" && len(t.srv.Names) > 0 {
 		host = t.srv.Names[0].Name
 	}
-	t.s.addrs()
 	port := ""
-	if p := t.s.serverPort; p != "" && p != "80" {
+	if p := t.s.addrs().serverPort; p != "" && p != "80" {
 		port = ":" + p
 	}
 	return "http://" + strings.ToLower(host) + port + path
@@ -210,7 +209,7 @@ func (t *Txn) absoluteURL(path string) string {
 
 // runLua runs one Lua handler through the Runner.
 func (t *Txn) runLua(phase Phase, code *conf.LuaCode) {
-	rn := t.s.srv.runner
+	rn := t.s.lst.srv.runner
 	if rn == nil {
 		t.logf(conf.LogError, "no Lua runner for %s", code.Tag)
 		t.special(500)
@@ -296,7 +295,7 @@ func (t *Txn) special(code int) {
 	if noKeepalive(code) {
 		t.linger = true
 	}
-	page := t.s.srv.pages.Page(code)
+	page := t.s.lst.srv.pages.Page(code)
 	t.ctypeSet = true
 	t.ctype = ""
 	t.clen = -1
@@ -343,7 +342,7 @@ func (t *Txn) releaseCtx() {
 	if t.ctx == nil {
 		return
 	}
-	if rn := t.s.srv.runner; rn != nil {
+	if rn := t.s.lst.srv.runner; rn != nil {
 		rn.Done(t)
 	}
 	t.ctx = nil
@@ -378,7 +377,7 @@ func (t *Txn) abandon(status int) {
 		case waitProxy:
 			t.proxyRelease()
 		default:
-			if rn := t.s.srv.runner; rn != nil {
+			if rn := t.s.lst.srv.runner; rn != nil {
 				rn.Abort(t)
 			}
 		}
@@ -392,12 +391,12 @@ func (t *Txn) abandon(status int) {
 	t.accessLog()
 	t.releaseCtx()
 	t.active = false
-	t.s.srv.active.Add(-1)
+	t.s.lst.srv.active.Add(-1)
 }
 
 // logPhase runs log_by_lua, which cannot wait.
 func (t *Txn) logPhase() {
-	rn := t.s.srv.runner
+	rn := t.s.lst.srv.runner
 	code := t.settings().Log
 	if rn == nil || code == nil || t.req == nil || t.req.line.n == 0 {
 		return

@@ -621,7 +621,7 @@ func (t *Txn) proxyRelease() {
 }
 
 // srvLoop is the server's loop.
-func (t *Txn) srvLoop() *loop.Loop { return t.s.srv.l }
+func (t *Txn) srvLoop() *loop.Loop { return t.s.lst.srv.l }
 
 // appendProxyVar appends the proxy module's variables.
 func (t *Txn) appendProxyVar(dst []byte, name string) (out []byte, found, known bool) {
@@ -642,8 +642,7 @@ func (t *Txn) appendProxyVar(dst []byte, name string) (out []byte, found, known 
 		if !first {
 			dst = append(dst, ", "...)
 		}
-		t.s.addrs()
-		return append(dst, t.s.remoteAddr...), true, true
+		return append(dst, t.s.addrs().remoteAddr...), true, true
 	}
 	return dst, false, false
 }

@@ -39,7 +39,7 @@ func (t *Txn) rangeFilter() {
 	case rangeUnsatisfiable:
 		t.ranges = t.ranges[:0]
 		t.hdrs = append(t.hdrs, Header{"Content-Range", "bytes */" + strconv.FormatInt(size, 10)})
-		page := t.s.srv.pages.Page(416)
+		page := t.s.lst.srv.pages.Page(416)
 		t.status, t.ctype, t.clen = 416, "text/html", int64(len(page))
 		t.dropHeader("etag")
 		t.lastMod = ""

@@ -192,7 +192,7 @@ func (t *Txn) Flush(wait bool, done func(err error)) {
 	if t.Buffering() {
 		t.commit()
 		if done != nil {
-			t.s.srv.l.Soon(func() { done(ErrBuffering) })
+			t.s.lst.srv.l.Soon(func() { done(ErrBuffering) })
 		}
 		return
 	}
@@ -207,7 +207,7 @@ func (t *Txn) Flush(wait bool, done func(err error)) {
 		return
 	}
 	if t.s.c == nil {
-		t.s.srv.l.Soon(func() { done(ErrClosed) })
+		t.s.lst.srv.l.Soon(func() { done(ErrClosed) })
 		return
 	}
 	t.s.c.Flush(func(_ *loop.Conn, err error) { done(err) })
@@ -285,8 +285,8 @@ func (t *Txn) keepAlive() bool {
 	s := t.s
 	st := t.settings()
 	switch {
-	case t.linger, s.srv.stopping, t.clientClose, st.KeepaliveTimeout <= 0,
-		st.KeepaliveRequests > 0 && s.requests >= st.KeepaliveRequests:
+	case t.linger, s.lst.srv.stopping, t.clientClose, st.KeepaliveTimeout <= 0,
+		st.KeepaliveRequests > 0 && int64(s.requests) >= int64(st.KeepaliveRequests):
 		return false
 	case t.bodyState == bodyUnread && !t.expectOK && t.req.ExpectContinue(t.buf):
 		// The client waits for "100 Continue" before sending the body we
@@ -367,7 +367,7 @@ func (t *Txn) writeHead(final bool) {
 	if t.req.Version() == 9 {
 		return // HTTP/0.9: body only
 	}
-	clk := s.srv.now()
+	clk := s.lst.srv.now()
 	var b []byte
 	if t.status == 101 {
 		// nginx has no reason phrase for 1xx; ngx_lua's ngx.status sets
@@ -378,7 +378,7 @@ func (t *Txn) writeHead(final bool) {
 	}
 	if !t.hideServer && !t.hasHeader("server") {
 		b = append(b, "Server: "...)
-		b = append(b, s.srv.token...)
+		b = append(b, s.lst.srv.token...)
 		b = append(b, "\r\n"...)
 	}
 	if !t.hideDate && !t.hasHeader("date") {

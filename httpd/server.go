@@ -89,6 +89,11 @@ type Server struct {
 	logs      *accessLogs
 	clk       *clock
 
+	// readQs and sendQs are the sessions' timeout queues, one per
+	// duration in use (a configuration has a few), made on first use.
+	readQs []*loop.TimeoutQueue[session]
+	sendQs []*loop.TimeoutQueue[session]
+
 	stopping bool // Shutdown was called
 	graceful bool // ... with graceful: connections still get their request served
 	done     chan struct{}
@@ -99,6 +104,7 @@ type Server struct {
 
 // listener is one listening socket of the server.
 type listener struct {
+	srv    *Server
 	key    string         // conf.Listen.Key: selects servers
 	ln     *loop.Listener // nil until Listen
 	def    *conf.Server   // default server: header limits, fallback
@@ -131,7 +137,7 @@ func NewServer(l *loop.Loop, o ServerOptions) (*Server, error) {
 	}
 	s.logs = logs
 	for _, ls := range s.http.Sockets() {
-		lst := &listener{key: ls.Key()}
+		lst := &listener{srv: s, key: ls.Key()}
 		n, hasDef := 0, false
 		for _, srv := range s.http.Servers {
 			for _, sl := range srv.Listens {
@@ -319,7 +325,7 @@ func (s *Server) accept(lst *listener, c *loop.Conn) {
 		s.free[n-1] = nil
 		s.free = s.free[:n-1]
 	} else {
-		ss = newSession(s)
+		ss = newSession(lst)
 	}
 	s.sessions.add(ss)
 	s.nconns.Add(1)
@@ -347,7 +353,7 @@ func (ss *session) drainIdle() {
 		ss.close()
 		return
 	}
-	ss.timer.Reset(min(freshGrace, ss.lst.def.ClientHeaderTimeout))
+	ss.readTimeout(min(freshGrace, ss.lst.def.ClientHeaderTimeout))
 }
 
 // release takes back a closed session.
@@ -383,6 +389,31 @@ func (s *Server) putWork(w *work) {
 	if len(s.works) < maxFreeWorks {
 		s.works = append(s.works, w)
 	}
+}
+
+// readQueue returns the queue of read-side timeouts of duration d.
+func (s *Server) readQueue(d time.Duration) *loop.TimeoutQueue[session] {
+	for _, q := range s.readQs {
+		if q.Duration() == d {
+			return q
+		}
+	}
+	q := loop.NewTimeoutQueue(s.l, d, (*session).onTimer)
+	s.readQs = append(s.readQs, q)
+	return q
+}
+
+// sendQueue returns the queue of send watchdogs of duration d.
+func (s *Server) sendQueue(d time.Duration) *loop.TimeoutQueue[session] {
+	for _, q := range s.sendQs {
+		if q.Duration() == d {
+			return q
+		}
+	}
+	var q *loop.TimeoutQueue[session]
+	q = loop.NewTimeoutQueue(s.l, d, func(ss *session) { ss.onSendTimeout(q) })
+	s.sendQs = append(s.sendQs, q)
+	return q
 }
 
 // now refreshes and returns the server's clock.

@@ -145,7 +145,7 @@ func (t *Txn) sendFile(path, name string, fi fs.FileInfo) {
 		return
 	}
 	if t.status == 416 {
-		data = t.s.srv.pages.Page(416)
+		data = t.s.lst.srv.pages.Page(416)
 	}
 	if len(t.ranges) > 0 && len(data) > 0 {
 		t.writeRanges(data)

@@ -129,7 +129,7 @@ func (t *Txn) begin() {
 		t.bodyState = bodyUnread
 	}
 	t.clientClose = !t.req.KeepAlive()
-	t.srv, t.caps = s.srv.selectServer(s.lst, t.req.Host(t.buf))
+	t.srv, t.caps = s.lst.srv.selectServer(s.lst, t.req.Host(t.buf))
 	if t.caps != nil {
 		t.caps = cloneStrings(t.caps)
 	}
@@ -146,7 +146,7 @@ func (t *Txn) beginBad() {
 }
 
 func (t *Txn) reset() {
-	n := len(t.s.srv.vars)
+	n := len(t.s.lst.srv.vars)
 	vals, valSet := t.vals[:0], t.valSet[:0]
 	for range n {
 		vals = append(vals, "")
@@ -204,7 +204,7 @@ func cloneStrings(in []string) []string {
 }
 
 // Loop implements Exchange.
-func (t *Txn) Loop() *loop.Loop { return t.s.srv.l }
+func (t *Txn) Loop() *loop.Loop { return t.s.lst.srv.l }
 
 // ConnID implements Exchange.
 func (t *Txn) ConnID() uint64 { return t.s.id }
@@ -278,8 +278,7 @@ func (t *Txn) RequestHeaders() []Header {
 
 // RemoteAddr implements Exchange.
 func (t *Txn) RemoteAddr() string {
-	t.s.addrs()
-	return t.s.remoteAddr
+	return t.s.addrs().remoteAddr
 }
 
 // Ctx implements Exchange.
@@ -294,15 +293,14 @@ func (t *Txn) Logf(level conf.LogLevel, format string, args ...any) {
 }
 
 func (t *Txn) logf(level conf.LogLevel, format string, args ...any) {
-	el := t.s.srv.elog
+	el := t.s.lst.srv.elog
 	if !el.Enabled(level) {
 		return
 	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, format, args...)
-	t.s.addrs()
 	sb.WriteString(", client: ")
-	sb.WriteString(t.s.remoteAddr)
+	sb.WriteString(t.s.addrs().remoteAddr)
 	sb.WriteString(", server: ")
 	if t.srv != nil && len(t.srv.Names) > 0 {
 		sb.WriteString(t.srv.Names[0].Name)
@@ -324,5 +322,5 @@ func (t *Txn) logf(level conf.LogLevel, format string, args ...any) {
 			sb.WriteByte('"')
 		}
 	}
-	el.Log(level, t.s.srv.worker, t.s.id, sb.String())
+	el.Log(level, t.s.lst.srv.worker, t.s.id, sb.String())
 }

@@ -84,7 +84,7 @@ func (t *Txn) Var(name string) (string, bool) {
 	case "request":
 		return t.RequestLine(), true
 	}
-	if idx, ok := t.s.srv.vars[name]; ok {
+	if idx, ok := t.s.lst.srv.vars[name]; ok {
 		if !t.valSet[idx] {
 			return "", false
 		}
@@ -141,17 +141,13 @@ func (t *Txn) appendVar(dst []byte, name string) ([]byte, bool) {
 	case "hostname":
 		return append(dst, hostname...), true
 	case "remote_addr":
-		s.addrs()
-		return append(dst, s.remoteAddr...), true
+		return append(dst, s.addrs().remoteAddr...), true
 	case "remote_port":
-		s.addrs()
-		return append(dst, s.remotePort...), true
+		return append(dst, s.addrs().remotePort...), true
 	case "server_addr":
-		s.addrs()
-		return append(dst, s.serverAddr...), true
+		return append(dst, s.addrs().serverAddr...), true
 	case "server_port":
-		s.addrs()
-		return append(dst, s.serverPort...), true
+		return append(dst, s.addrs().serverPort...), true
 	case "server_name":
 		return append(dst, t.serverName()...), true
 	case "status":
@@ -170,14 +166,14 @@ func (t *Txn) appendVar(dst []byte, name string) ([]byte, bool) {
 	case "request_length":
 		return strconv.AppendInt(dst, int64(r.HeaderLen())+s.bodyN, 10), true
 	case "request_time":
-		ms := max(s.srv.now().ms-s.startMs, 0)
+		ms := max(s.lst.srv.now().ms-s.startMs, 0)
 		return appendMillis(dst, ms), true
 	case "msec":
-		return appendMillis(dst, s.srv.now().ms), true
+		return appendMillis(dst, s.lst.srv.now().ms), true
 	case "time_local":
-		return append(dst, s.srv.now().local...), true
+		return append(dst, s.lst.srv.now().local...), true
 	case "time_iso8601":
-		return append(dst, s.srv.now().iso8601...), true
+		return append(dst, s.lst.srv.now().iso8601...), true
 	case "connection":
 		return strconv.AppendUint(dst, s.id, 10), true
 	case "connection_requests":
@@ -219,7 +215,7 @@ func (t *Txn) appendVar(dst []byte, name string) ([]byte, bool) {
 		c, ok := t.Capture(int(name[0] - '0'))
 		return append(dst, c...), ok
 	}
-	if idx, ok := s.srv.vars[name]; ok && t.valSet[idx] {
+	if idx, ok := s.lst.srv.vars[name]; ok && t.valSet[idx] {
 		return append(dst, t.vals[idx]...), true
 	}
 	return dst, false
@@ -363,7 +359,7 @@ func (t *Txn) SetVar(name, value string, unset bool) error {
 	if name == "limit_rate" {
 		return nil // accepted; rate limiting is not implemented
 	}
-	if idx, ok := t.s.srv.vars[name]; ok {
+	if idx, ok := t.s.lst.srv.vars[name]; ok {
 		t.vals[idx], t.valSet[idx] = value, !unset
 		if unset {
 			t.vals[idx] = ""
