@@ -21,6 +21,11 @@
 // no caller needs to guard against a callback that "came back early". Post is
 // for other goroutines only.
 //
+// Timers: Timer (AfterFunc, NewTimer) is one deadline in the loop's heap.
+// TimeoutQueue is for the timeouts a server applies to many connections
+// with one duration each (an idle timeout, say): its Timeout is embedded in
+// the owner, so an idle connection pays 5 words for it and no object.
+//
 // Operations live in a slab: a completion's user_data is slot and generation, so a
 // late completion never reaches a reused operation, and steady state allocates
 // nothing per operation.

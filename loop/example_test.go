@@ -87,3 +87,47 @@ func ExampleLoop_DialPacket() {
 	fmt.Println(<-result)
 	// Output: answer to query
 }
+
+// An echo server that closes connections idle for 100 ms: every connection
+// embeds a Timeout of one TimeoutQueue, restarted by each message.
+func ExampleTimeoutQueue() {
+	type session struct {
+		c    *loop.Conn
+		idle loop.Timeout[session]
+	}
+	var addr string
+	l, err := loop.Start(loop.Options{Log: func(string) {}}, func(l *loop.Loop) error {
+		idle := loop.NewTimeoutQueue(l, 100*time.Millisecond, func(s *session) { s.c.Close() })
+		ln, err := l.Listen("tcp", "127.0.0.1:0", func(c *loop.Conn) {
+			s := &session{c: c}
+			idle.Start(&s.idle, s)
+			c.OnData(func(c *loop.Conn, data []byte) int {
+				idle.Start(&s.idle, s) // to the back of the queue
+				c.Write(data)
+				return len(data)
+			})
+			c.OnClose(func(*loop.Conn, error) { s.idle.Stop() })
+		})
+		if err == nil {
+			addr = ln.Addr().String()
+		}
+		return err
+	})
+	if err != nil {
+		panic(err)
+	}
+	defer l.Stop()
+
+	c, _ := net.Dial("tcp", addr)
+	defer c.Close()
+	c.Write([]byte("ping"))
+	reply := make([]byte, 4)
+	io.ReadFull(c, reply)
+	fmt.Println(string(reply))
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, err = c.Read(reply)
+	fmt.Println(err == io.EOF) // closed by the server once idle
+	// Output:
+	// ping
+	// true
+}
