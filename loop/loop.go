@@ -104,7 +104,7 @@ type Loop struct {
 	outs      []*connOut // free write sides of connections (Conn.w)
 
 	runq      runQueue // tasks to run after this turn's completions (runq.go)
-	freeTasks []*Task  // Soon's free list
+	freeTasks []*Task  // pooled tasks: Soon's and connections' deliveries
 
 	postMu  sync.Mutex
 	posted  []func() // guarded by postMu
