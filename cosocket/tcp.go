@@ -475,6 +475,16 @@ func (s *TCP) SetKeepalive(timeout time.Duration, size int) error {
 	if s.readTimed || s.writeTimed {
 		return ErrInvalidConn
 	}
+	// What came in the same batch as the bytes just read is delivered only
+	// after this returns: a peer that closed with its last answer (an
+	// upstream at its keepalive_requests limit) must not be pooled, or the
+	// next connect in this turn would reuse a dead connection; stray bytes
+	// make the connection unsafe to reuse, as in ngx_lua.
+	if data, closed := c.PendingInput(); closed {
+		return ErrClosed
+	} else if data {
+		return ErrDubious
+	}
 	if s.w.exiting {
 		s.finalize()
 		return nil

@@ -1,6 +1,10 @@
 package loop
 
-import "io"
+import (
+	"io"
+
+	"golang.org/x/sys/unix"
+)
 
 // Pull reading: a connection without an OnData function is read by the code
 // that owns it (a cosocket, a request-body reader) instead of being offered
@@ -62,6 +66,33 @@ func (c *Conn) CancelRead() {
 	c.readFn = nil
 	c.readDue = false
 	c.updateRead() // the MaxInput pause applies again
+}
+
+// PendingInput reports what this turn's completions that the loop has not
+// delivered yet hold for the connection's reads: bytes (data), the peer's
+// close or a failure (closed). A caller deciding whether an idle
+// connection can be handed out (a cosocket's setkeepalive) asks this,
+// since what arrived in the same batch as the bytes it just consumed is
+// only delivered after it returns. It scans the rest of the batch; outside
+// a batch (tasks, timers) it reports nothing.
+func (c *Conn) PendingInput() (data, closed bool) {
+	if c.recvUD == 0 {
+		return false, false
+	}
+	for _, cqe := range c.l.cqes[c.l.next:] {
+		if cqe.UserData != c.recvUD {
+			continue
+		}
+		switch errno := unix.Errno(-cqe.Res); {
+		case cqe.Res > 0:
+			data = true
+		case errno == unix.ENOBUFS, errno == unix.ECANCELED, errno == unix.EAGAIN, errno == unix.EINTR:
+			// no buffer, a cancel, a retry: nothing arrived
+		default:
+			closed = true // 0 is the peer's FIN
+		}
+	}
+	return data, closed
 }
 
 // Reading reports whether a WaitRead is pending.

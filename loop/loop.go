@@ -88,6 +88,7 @@ type Loop struct {
 
 	ops    slab
 	cqes   []ring.Completion // reused by every Wait
+	next   int               // cqes[next:] are this turn's completions not delivered yet
 	timers timerHeap
 	epoch  time.Time // start of the monotonic ms clock
 	now    int64     // ms since epoch, refreshed every turn
@@ -215,8 +216,10 @@ func (l *Loop) tick() error {
 	l.cqes = cqes
 	l.now = int64(time.Since(l.epoch) / time.Millisecond)
 	for i := range cqes {
+		l.next = i + 1
 		l.complete(cqes[i])
 	}
+	l.cqes, l.next = cqes[:0], 0 // nothing left undelivered (Conn.PendingInput)
 	l.runTasks()
 	l.runTimers()
 	l.runPosted()
