@@ -31,8 +31,9 @@
 // The resolver is DNS (Worker.NewDNS, one per resolver directive, as nginx
 // has one resolver with its own cache per directive), the Resolver that
 // TCP.Connect asks for host names. It is the I/O half of package resolve:
-// the worker's hosts table first (read once from /etc/hosts when the worker
-// starts: a luring extension, nginx's resolver never reads it), then the
+// the worker's hosts table first (Worker.SetHosts; the server loads
+// /etc/hosts once per configuration: a luring extension, nginx's resolver
+// never reads it), then the
 // cache with one query in flight per name, then A (and AAAA) queries over
 // connected UDP sockets, TCP when an answer is truncated, resent every 5 s
 // to the next server until resolver_timeout, as nginx's resolver does. Its

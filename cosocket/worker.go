@@ -24,8 +24,6 @@ type Worker struct {
 
 	// hosts is the hosts table the resolvers read before DNS; never nil.
 	hosts *resolve.Hosts
-	// hostsErr is why /etc/hosts could not be read at start, or nil.
-	hostsErr error
 	// rng draws query IDs and picks among addresses (the worker's PCG).
 	rng *rand.Rand
 	// resolvers are the open DNS resolvers, closed by Exit.
@@ -34,13 +32,12 @@ type Worker struct {
 	keyBuf []byte
 }
 
-// NewWorker returns the cosocket state of loop l. It reads /etc/hosts
-// (resolve.LoadHosts): blocking file I/O, done once when the worker starts,
-// one of the loop's documented exceptions. A file that cannot be read
-// leaves the table empty; HostsError says why.
+// NewWorker returns the cosocket state of loop l. Its hosts table is
+// empty: the owner gives it one with SetHosts (the server loads /etc/hosts
+// once per configuration, off the loops, and shares the table). NewWorker
+// does no I/O.
 func NewWorker(l *loop.Loop) *Worker {
-	w := &Worker{l: l, pools: make(map[string]*Pool)}
-	w.hosts, w.hostsErr = resolve.LoadHosts(resolve.DefaultHostsPath)
+	w := &Worker{l: l, pools: make(map[string]*Pool), hosts: resolve.ParseHosts(nil)}
 	var seed [8]byte
 	_, _ = crand.Read(seed[:]) // never fails on Linux
 	w.rng = resolve.NewRand(binary.LittleEndian.Uint64(seed[:]))
@@ -53,21 +50,18 @@ func (w *Worker) Loop() *loop.Loop { return w.l }
 // Pool returns the pool named key, or nil when there is none.
 func (w *Worker) Pool(key string) *Pool { return w.pools[key] }
 
-// SetHosts replaces the hosts table the worker's resolvers read (a reload
-// that found the file changed, or a test); nil means an empty table.
+// SetHosts replaces the hosts table the worker's resolvers read (the
+// server's table for this configuration, or a test's); nil means an empty
+// table. A table is only read, so workers on other loops may share it.
 func (w *Worker) SetHosts(h *resolve.Hosts) {
 	if h == nil {
 		h = resolve.ParseHosts(nil)
 	}
-	w.hosts, w.hostsErr = h, nil
+	w.hosts = h
 }
 
 // Hosts returns the worker's hosts table.
 func (w *Worker) Hosts() *resolve.Hosts { return w.hosts }
-
-// HostsError reports why NewWorker could not read /etc/hosts (nil when it
-// could, or when the file does not exist), for the error log.
-func (w *Worker) HostsError() error { return w.hostsErr }
 
 // SetSeed reseeds the worker's random generator, which draws query IDs
 // and picks among a name's addresses: tests make the choice repeatable.

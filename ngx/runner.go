@@ -10,6 +10,7 @@ import (
 
 	"github.com/luring/luring/conf"
 	"github.com/luring/luring/cosocket"
+	"github.com/luring/luring/cosocket/resolve"
 	"github.com/luring/luring/httpd"
 	"github.com/luring/luring/loop"
 	"github.com/luring/luring/lvm"
@@ -37,6 +38,9 @@ type Options struct {
 	// init_worker); connID is 0 there. Request lines go to Exchange.Logf.
 	// nil: discarded.
 	Log func(level conf.LogLevel, connID uint64, msg string)
+	// Hosts is the hosts table connect and setpeername consult before DNS
+	// (resolve.LoadHosts, loaded by the caller off the loop); nil: none.
+	Hosts *resolve.Hosts
 }
 
 // Runner runs the Lua handlers of one worker: it implements
@@ -115,6 +119,7 @@ func NewRunner(o Options) (*Runner, error) {
 	}
 	if o.Loop != nil {
 		rn.sockets = cosocket.NewWorker(o.Loop)
+		rn.sockets.SetHosts(o.Hosts)
 	}
 	if o.Config != nil && len(o.Config.Main.ErrorLogs) > 0 {
 		rn.level = maxLevel(o.Config.Main.ErrorLogs)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/luring/luring/conf"
+	"github.com/luring/luring/cosocket/resolve"
 	"github.com/luring/luring/linux"
 )
 
@@ -60,7 +61,7 @@ func Run(cfg *conf.Config, o RunOptions) error {
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP, syscall.SIGUSR1)
 	defer signal.Stop(sigs)
 
-	cur, err := startGeneration(cfg, o, nil)
+	cur, err := startGeneration(cfg, o, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -175,7 +176,7 @@ func (r *runner) reload() (*generation, error) {
 	if err != nil {
 		inherit = nil
 	}
-	return startGeneration(cfg, r.o, inherit)
+	return startGeneration(cfg, r.o, inherit, r.cur.inst.Hosts())
 }
 
 // watchOld reports g on drained once its workers have ended (one goroutine
@@ -219,7 +220,7 @@ func (r *runner) waitOld() {
 
 // startGeneration opens cfg's error log (making log directories) and
 // starts its workers.
-func startGeneration(cfg *conf.Config, o RunOptions, inherit []map[string]int) (*generation, error) {
+func startGeneration(cfg *conf.Config, o RunOptions, inherit []map[string]int, hosts *resolve.Hosts) (*generation, error) {
 	defer CloseInherited(inherit) // what the workers did not adopt
 	elog, err := openErrorLog(cfg.Main.ErrorLogs)
 	if err != nil {
@@ -241,7 +242,7 @@ func startGeneration(cfg *conf.Config, o RunOptions, inherit []map[string]int) (
 		// The line is accepted: the module is built in, nothing to load.
 		elog.Logf(conf.LogNotice, 0, 0, "load_module \"%s\": the %s module is built into luring", m, conf.BuiltinModule(m))
 	}
-	inst, err := Start(cfg, elog.ErrorLog, Options{Bind: o.Bind, Inherit: inherit, ServerToken: o.ServerToken})
+	inst, err := Start(cfg, elog.ErrorLog, Options{Bind: o.Bind, Inherit: inherit, ServerToken: o.ServerToken, Hosts: hosts})
 	if err != nil {
 		elog.Close()
 		return nil, err

@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/luring/luring/conf"
+	"github.com/luring/luring/cosocket/resolve"
 	"github.com/luring/luring/httpd"
 	"github.com/luring/luring/loop"
 	"github.com/luring/luring/ngx"
@@ -36,6 +37,9 @@ type Options struct {
 	// ("luring" when empty): "nginx" makes responses byte-identical to
 	// nginx's with server_tokens off, for tools that compare them.
 	ServerToken string
+	// Hosts is the previous generation's hosts table: Start keeps it when
+	// /etc/hosts has not changed since (one stat), else reads the file.
+	Hosts *resolve.Hosts
 }
 
 // Instance is one generation of workers serving one configuration. A reload
@@ -44,6 +48,7 @@ type Options struct {
 type Instance struct {
 	cfg     *conf.Config
 	elog    *httpd.ErrorLog
+	hosts   *resolve.Hosts // /etc/hosts as the workers' resolvers read it
 	workers []*worker
 	done    chan struct{} // closed when every worker's loop has ended
 }
@@ -69,14 +74,18 @@ func Start(cfg *conf.Config, elog *httpd.ErrorLog, o Options) (*Instance, error)
 	if backend == ring.BackendAuto {
 		backend = backendOf(cfg)
 	}
-	in := &Instance{cfg: cfg, elog: elog, done: make(chan struct{})}
+	hosts, err := loadHosts(resolve.DefaultHostsPath, o.Hosts)
+	if err != nil {
+		elog.Logf(conf.LogWarn, 0, 0, "cosockets resolve without %s: %v", resolve.DefaultHostsPath, err)
+	}
+	in := &Instance{cfg: cfg, elog: elog, hosts: hosts, done: make(chan struct{})}
 	for i := 0; i < n; i++ {
 		w := &worker{id: i}
 		lopts := loop.Options{
 			Backend: backend,
 			Log:     func(msg string) { elog.Log(conf.LogNotice, i, 0, msg) },
 		}
-		l, err := loop.Start(lopts, func(l *loop.Loop) error { return w.setup(l, cfg, elog, o, n) })
+		l, err := loop.Start(lopts, func(l *loop.Loop) error { return w.setup(l, cfg, elog, in.hosts, o, n) })
 		if err != nil {
 			in.Stop()
 			for _, w := range in.workers {
@@ -92,14 +101,15 @@ func Start(cfg *conf.Config, elog *httpd.ErrorLog, o Options) (*Instance, error)
 }
 
 // setup runs on the worker's loop thread.
-func (w *worker) setup(l *loop.Loop, cfg *conf.Config, elog *httpd.ErrorLog, o Options, count int) error {
+func (w *worker) setup(l *loop.Loop, cfg *conf.Config, elog *httpd.ErrorLog, hosts *resolve.Hosts, o Options, count int) error {
 	vm, err := newVM(cfg)
 	if err != nil {
 		return err
 	}
 	w.runner, err = ngx.NewRunner(ngx.Options{
 		VM: vm, Loop: l, Config: cfg, WorkerID: w.id, WorkerCount: count,
-		Log: func(level conf.LogLevel, conn uint64, msg string) { elog.Log(level, w.id, conn, msg) },
+		Log:   func(level conf.LogLevel, conn uint64, msg string) { elog.Log(level, w.id, conn, msg) },
+		Hosts: hosts,
 	})
 	if err != nil {
 		return err
@@ -122,6 +132,23 @@ func (w *worker) setup(l *loop.Loop, cfg *conf.Config, elog *httpd.ErrorLog, o O
 	w.srv.OnDone(func() { l.StopAsync() })
 	return w.srv.Listen()
 }
+
+// loadHosts returns the hosts table at path for a new generation: prev
+// when the file has not changed since it was read (one stat), else the
+// file read again. It runs on the caller's goroutine (start-up, reload),
+// never on a loop. A file that cannot be read gives an empty table and
+// the error.
+func loadHosts(path string, prev *resolve.Hosts) (*resolve.Hosts, error) {
+	if prev != nil {
+		if changed, err := prev.Changed(); err == nil && !changed {
+			return prev, nil
+		}
+	}
+	return resolve.LoadHosts(path)
+}
+
+// Hosts returns the hosts table the generation's workers use.
+func (in *Instance) Hosts() *resolve.Hosts { return in.hosts }
 
 // watch closes done once every worker's loop has ended.
 func (in *Instance) watch() {

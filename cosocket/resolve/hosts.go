@@ -27,9 +27,9 @@ type Stamp struct {
 }
 
 // LoadHosts reads and parses the hosts file at path. It is blocking file
-// I/O: a worker runs it once when it starts (one of the loop's few,
-// measured, blocking exceptions: see docs/architecture.md), and again on
-// reload only when Changed says so. A missing file gives an empty table and
+// I/O: the server runs it once per configuration, off the loops, and on
+// reload again only when Changed says so; the table is shared read-only by
+// the workers. A missing file gives an empty table and
 // no error, as glibc treats it; any other failure to read is returned with
 // an empty table.
 func LoadHosts(path string) (*Hosts, error) {
