@@ -26,6 +26,16 @@ func setFuncs(L *lua.LState, tbl *lua.LTable, funcs []binding) {
 	}
 }
 
+// methodsMeta returns a metatable whose __index is a table of funcs: the
+// shape of socket objects' metatables.
+func methodsMeta(L *lua.LState, funcs []binding) *lua.LTable {
+	methods := L.NewTable()
+	setFuncs(L, methods, funcs)
+	mt := L.NewTable()
+	mt.RawSetString("__index", methods)
+	return mt
+}
+
 // inject builds the global ngx table. Every API area adds itself here, so
 // this function is the one place to audit the whole table.
 func (rn *Runner) inject(L *lua.LState) {

@@ -91,8 +91,7 @@ const (
 
 // newTCPMeta builds the metatable of TCP socket objects.
 func (rn *Runner) newTCPMeta(L *lua.LState) *lua.LTable {
-	methods := L.NewTable()
-	setFuncs(L, methods, []binding{
+	return methodsMeta(L, []binding{
 		{"bind", rn.tcpBind},
 		{"close", rn.tcpClose},
 		{"connect", rn.tcpConnect},
@@ -108,9 +107,6 @@ func (rn *Runner) newTCPMeta(L *lua.LState) *lua.LTable {
 		{"settimeouts", rn.tcpSetTimeouts},
 		{"sslhandshake", rn.tcpSSLHandshake},
 	})
-	mt := L.NewTable()
-	mt.RawSetString("__index", methods)
-	return mt
 }
 
 // socketTCP is ngx.socket.tcp() and ngx.socket.stream().
@@ -751,12 +747,7 @@ func (rn *Runner) tcpSetTimeout(L *lua.LState) int {
 	}
 	t := checkSelf(L)
 	d := timeoutArg(L, L.Get(2))
-	if ts := tcpOf(t); ts != nil {
-		ts.connTO, ts.sendTO, ts.readTO = d, d, d
-		if ts.rq != nil && !ts.ended {
-			ts.applyTimeouts(ts.rq)
-		}
-	}
+	tcpOf(t).setTimeouts(d, d, d)
 	return 0
 }
 
@@ -766,24 +757,35 @@ func (rn *Runner) tcpSetTimeouts(L *lua.LState) int {
 		L.RaiseError(errSockTimeoutsArgs, n)
 	}
 	t := checkSelf(L)
-	cd, sd, rd := timeoutArg(L, L.Get(2)), timeoutArg(L, L.Get(3)), timeoutArg(L, L.Get(4))
-	if ts := tcpOf(t); ts != nil {
-		ts.connTO, ts.sendTO, ts.readTO = cd, sd, rd
-		if ts.rq != nil && !ts.ended {
-			ts.applyTimeouts(ts.rq)
-		}
-	}
+	tcpOf(t).setTimeouts(timeoutArg(L, L.Get(2)), timeoutArg(L, L.Get(3)), timeoutArg(L, L.Get(4)))
 	return 0
+}
+
+// setTimeouts records settimeout(s)'s values and puts them into force
+// (nil-safe: a table that is no socket object yet keeps nothing).
+func (ts *tcpSock) setTimeouts(conn, send, read time.Duration) {
+	if ts == nil {
+		return
+	}
+	ts.connTO, ts.sendTO, ts.readTO = conn, send, read
+	if ts.rq != nil && !ts.ended {
+		ts.applyTimeouts(ts.rq)
+	}
+}
+
+// optionArgs checks setoption's and getoption's socket and option name;
+// ok is false when the name is not a string.
+func optionArgs(L *lua.LState) (ts *tcpSock, name string, ok bool) {
+	if ts = tcpOf(checkSelf(L)); ts == nil {
+		L.RaiseError("%s", errSockNeverCreated)
+	}
+	n, ok := L.Get(2).(lua.LString)
+	return ts, string(n), ok
 }
 
 // tcpSetOption is sock:setoption(name, value).
 func (rn *Runner) tcpSetOption(L *lua.LState) int {
-	t := checkSelf(L)
-	ts := tcpOf(t)
-	if ts == nil {
-		L.RaiseError("%s", errSockNeverCreated)
-	}
-	name, ok := L.Get(2).(lua.LString)
+	ts, name, ok := optionArgs(L)
 	if !ok {
 		return pushErr(L, errSockOptionArg)
 	}
@@ -800,7 +802,7 @@ func (rn *Runner) tcpSetOption(L *lua.LState) int {
 		f, _ := toNumber(x)
 		v = int(f)
 	}
-	if err := ts.s.SetOption(string(name), v); err != nil {
+	if err := ts.s.SetOption(name, v); err != nil {
 		return pushErr(L, cosocket.Text(err))
 	}
 	L.Push(lua.LTrue)
@@ -809,16 +811,11 @@ func (rn *Runner) tcpSetOption(L *lua.LState) int {
 
 // tcpGetOption is sock:getoption(name).
 func (rn *Runner) tcpGetOption(L *lua.LState) int {
-	t := checkSelf(L)
-	ts := tcpOf(t)
-	if ts == nil {
-		L.RaiseError("%s", errSockNeverCreated)
-	}
-	name, ok := L.Get(2).(lua.LString)
+	ts, name, ok := optionArgs(L)
 	if !ok {
 		return pushErr(L, errSockOptionArg)
 	}
-	v, err := ts.s.GetOption(string(name))
+	v, err := ts.s.GetOption(name)
 	if err != nil {
 		return pushErr(L, cosocket.Text(err))
 	}

@@ -42,8 +42,7 @@ const (
 
 // newUDPMeta builds the metatable of UDP socket objects.
 func (rn *Runner) newUDPMeta(L *lua.LState) *lua.LTable {
-	methods := L.NewTable()
-	setFuncs(L, methods, []binding{
+	return methodsMeta(L, []binding{
 		{"bind", rn.udpBind},
 		{"close", rn.udpClose},
 		{"receive", rn.udpReceive},
@@ -51,9 +50,6 @@ func (rn *Runner) newUDPMeta(L *lua.LState) *lua.LTable {
 		{"setpeername", rn.udpSetPeerName},
 		{"settimeout", rn.udpSetTimeout},
 	})
-	mt := L.NewTable()
-	mt.RawSetString("__index", methods)
-	return mt
 }
 
 // socketUDP is ngx.socket.udp().
