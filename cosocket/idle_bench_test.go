@@ -3,7 +3,6 @@ package cosocket_test
 import (
 	"runtime"
 	"testing"
-	"time"
 
 	"github.com/luring/luring/cosocket"
 	"github.com/luring/luring/loop"
@@ -43,17 +42,26 @@ func BenchmarkIdlePooledConn(b *testing.B) {
 	if err := l.Post(func() { fill(w, port, n, done) }); err != nil {
 		b.Fatal(err)
 	}
-	for {
-		if fd, _, err := unix.Accept4(lfd, unix.SOCK_CLOEXEC); err == nil {
+	// The peer accepts on a blocking descriptor: n connections, or the
+	// fill's error first (then the listener is shut down to end Accept).
+	acceptedAll := make(chan error, 1)
+	go func() {
+		for range n {
+			fd, _, err := unix.Accept4(lfd, unix.SOCK_CLOEXEC)
+			if err != nil {
+				acceptedAll <- err
+				return
+			}
 			accepted = append(accepted, fd)
-			continue
 		}
-		if len(accepted) == n || len(done) > 0 {
-			break
-		}
-		time.Sleep(time.Millisecond) // the raw listener is non-blocking
-	}
+		acceptedAll <- nil
+	}()
 	if err := <-done; err != nil {
+		unix.Shutdown(lfd, unix.SHUT_RDWR)
+		<-acceptedAll
+		b.Fatal(err)
+	}
+	if err := <-acceptedAll; err != nil {
 		b.Fatal(err)
 	}
 	var idle int
@@ -94,10 +102,10 @@ func fill(w *cosocket.Worker, port, n int, done chan<- error) {
 	}
 }
 
-// rawListener listens on 127.0.0.1 with a non-blocking descriptor and room
-// for backlog pending connections.
+// rawListener listens on 127.0.0.1 with a blocking descriptor and room for
+// backlog pending connections.
 func rawListener(b *testing.B, backlog int) (int, int) {
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -40,27 +40,6 @@ const (
 // gsubKeepBuf is the largest gsub output buffer a VM keeps for the next call.
 const gsubKeepBuf = 64 << 10
 
-// smallInts boxes the numbers 0..len-1 once, so results that are small
-// offsets or counts (find's bounds, gsub's count) allocate nothing.
-var smallInts = func() (v [1024]lua.LValue) {
-	for i := range v {
-		v[i] = lua.LNumber(i)
-	}
-	return
-}()
-
-// Int returns n as a Lua number, boxed once for 0..1023: pushing a small
-// count or offset (a send's byte count, a status) allocates nothing, where
-// lua.LNumber(n) in an LValue costs 8 bytes each time.
-func Int(n int) lua.LValue { return intValue(n) }
-
-func intValue(n int) lua.LValue {
-	if uint(n) < uint(len(smallInts)) {
-		return smallInts[n]
-	}
-	return lua.LNumber(n)
-}
-
 // patterns is one VM's compiled patterns and matching scratch. Loop thread
 // only, as the VM.
 type patterns struct {
