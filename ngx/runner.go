@@ -88,8 +88,10 @@ type Runner struct {
 	dgram []byte
 	// patterns caches compiled receiveuntil patterns (socket_until.go).
 	patterns map[string]*cosocket.Pattern
-	// resolvers are the DNS resolvers by resolver block (socket_resolve.go).
-	resolvers map[*conf.Resolver]*cosocket.DNS
+	// resolvers are the DNS resolvers by location settings, resolversByConf
+	// the same ones by their configuration (socket_resolve.go).
+	resolvers       map[*conf.Resolver]*cosocket.DNS
+	resolversByConf map[string]*cosocket.DNS
 }
 
 // maxFreeRequests bounds Runner.free: enough for a burst of concurrent

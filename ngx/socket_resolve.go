@@ -1,15 +1,18 @@
 package ngx
 
 import (
+	"fmt"
+
 	"github.com/luring/luring/conf"
 	"github.com/luring/luring/cosocket"
 )
 
 // resolverFor returns the resolver connect uses for host names in rq's
 // location, nil when none is defined (connect then fails with "no resolver
-// defined to resolve"). Each resolver block of the configuration gets one
-// cosocket.DNS, with its own cache, created on first use, as nginx has one
-// resolver per directive.
+// defined to resolve"). Locations that inherit one resolver block (each
+// holds its own copy of the settings) share one cosocket.DNS and so one
+// cache, as nginx's levels share the resolver they inherit; it is made on
+// first use and found by the settings' address afterwards.
 func (rn *Runner) resolverFor(rq *request) cosocket.Resolver {
 	rs := rq.resolverSettings()
 	if len(rs.Addrs) == 0 || rn.sockets == nil {
@@ -20,8 +23,14 @@ func (rn *Runner) resolverFor(rq *request) cosocket.Resolver {
 	}
 	if rn.resolvers == nil {
 		rn.resolvers = make(map[*conf.Resolver]*cosocket.DNS)
+		rn.resolversByConf = make(map[string]*cosocket.DNS)
 	}
-	d := rn.sockets.NewDNS(dnsConfig(rs))
+	key := fmt.Sprint(rs.Addrs, rs.Valid, rs.IPv4, rs.IPv6, rs.Timeout)
+	d := rn.resolversByConf[key]
+	if d == nil || d.Closed() {
+		d = rn.sockets.NewDNS(dnsConfig(rs))
+		rn.resolversByConf[key] = d
+	}
 	rn.resolvers[rs] = d
 	return d
 }

@@ -56,3 +56,33 @@ func TestSocketConnectResolvesNames(t *testing.T) {
 	// The name was asked once: the second round came from the cache.
 	require.Equal(t, 1, dns.Queries("peer.test"))
 }
+
+// Two locations that inherit the same resolver block (each with its own
+// copy of the settings) share one resolver and its cache.
+func TestSocketResolverSharedByLocations(t *testing.T) {
+	dns := dnstest.Start(t)
+	dns.SetA("peer.test", 60, "127.0.0.1")
+	server, err := netip.ParseAddrPort(dns.Addr())
+	require.NoError(t, err)
+	mk := func() *conf.Location {
+		loc := &conf.Location{Settings: conf.Settings{Resolver: conf.DefaultResolver(), Socket: conf.DefaultSocketSettings()}}
+		loc.Resolver.Addrs = []netip.AddrPort{server}
+		loc.Resolver.IPv6 = false
+		return loc
+	}
+	a, b := mk(), mk()
+	peer := startPeer(t, "tcp", httpOnce("hello\n"))
+	in := func(l *conf.Location) func(x *fakeX) {
+		return func(x *fakeX) { x.loc = l; x.vars["port"] = peer.port() }
+	}
+	src := `
+		local sock = ngx.socket.tcp()
+		ngx.say(sock:connect("peer.test", ngx.var.port))
+		sock:close()`
+	h := newHarness(t, nil)
+	runSpecs(t, h, []spec{
+		{name: "location a", setup: in(a), src: src, body: "1\n"},
+		{name: "location b", setup: in(b), src: src, body: "1\n"},
+	})
+	require.Equal(t, 1, dns.Queries("peer.test"), "each location asked on its own")
+}
