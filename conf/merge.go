@@ -76,6 +76,15 @@ func mergeSettings(c, p *Settings) {
 	if inherit("client_body_timeout") {
 		c.ClientBodyTimeout = p.ClientBodyTimeout
 	}
+	if inherit("client_body_in_file_only") {
+		c.ClientBodyInFile = p.ClientBodyInFile
+	}
+	if inherit("client_body_in_single_buffer") {
+		c.ClientBodySingleBuf = p.ClientBodySingleBuf
+	}
+	if inherit("lua_need_request_body") {
+		c.NeedRequestBody = p.NeedRequestBody
+	}
 	if inherit("client_body_temp_path") {
 		c.ClientBodyTempPath = p.ClientBodyTempPath
 	}

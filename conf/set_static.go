@@ -1,5 +1,7 @@
 package conf
 
+import "strings"
+
 // setRoot is nginx's root: the directory static files are served from,
 // resolved against the prefix. Variables are not supported yet.
 func setRoot(b *builder, d *Directive) error {
@@ -51,4 +53,31 @@ func setFlag(dst func(*Settings) *bool) func(*builder, *Directive) error {
 		*dst(s) = on
 		return nil
 	}
+}
+
+// client_body_in_file_only's values.
+const (
+	BodyFileOff   uint8 = iota // off: a body goes to a file only when it does not fit the buffer, removed at the end
+	BodyFileOn                 // on: every body goes to a file, kept after the request
+	BodyFileClean              // clean: every body goes to a file, removed after the request
+)
+
+// setClientBodyInFile is client_body_in_file_only on|clean|off (an
+// ngx_conf_set_enum_slot).
+func setClientBodyInFile(b *builder, d *Directive) error {
+	s := b.settings()
+	if err := once(s.set, d.Name, d.Name); err != nil {
+		return err
+	}
+	switch strings.ToLower(d.Args[0].Value) {
+	case "off":
+		s.ClientBodyInFile = BodyFileOff
+	case "on":
+		s.ClientBodyInFile = BodyFileOn
+	case "clean":
+		s.ClientBodyInFile = BodyFileClean
+	default:
+		return errorf("invalid value \"%s\"", d.Args[0].Value) // ngx_conf_set_enum_slot's words
+	}
+	return nil
 }

@@ -106,21 +106,27 @@ type Settings struct {
 	ClientBodyBufferSize int64         // bytes; default 16k
 	ClientBodyTimeout    time.Duration // default 60s
 	ClientBodyTempPath   string        // resolved against Config.Prefix; default client_body_temp
-	KeepaliveTimeout     time.Duration // 0 disables keep-alive; default 75s
-	KeepaliveHeader      time.Duration // Keep-Alive: timeout=N header value; 0 = no header
-	KeepaliveRequests    int           // default 1000
-	SendTimeout          time.Duration // default 60s
-	LuaCodeCache         bool          // default true
-	AccessLogs           []AccessLog   // empty when "access_log off"; default logs/access.log combined
-	ErrorLogs            []ErrorLog    // inherited from Main when never set
-	Rewrite              *LuaCode      // rewrite_by_lua*; nil when none
-	Access               *LuaCode      // access_by_lua*; nil when none
-	Log                  *LuaCode      // log_by_lua*; nil when none
-	Root                 string        // root, resolved against Config.Prefix; default html
-	Index                []string      // index file names; default index.html
-	AbsoluteRedirect     bool          // absolute_redirect; default on
-	LuaUseDefaultType    bool          // lua_use_default_type; default on
-	LuaHTTP10Buffering   bool          // lua_http10_buffering; default on
+	// ClientBodyInFile is client_body_in_file_only: BodyFileOff (default),
+	// BodyFileOn (every body read goes to a temp file that is kept) or
+	// BodyFileClean (the file is removed when the request ends).
+	ClientBodyInFile    uint8
+	ClientBodySingleBuf bool          // client_body_in_single_buffer; luring always keeps a memory body in one buffer
+	NeedRequestBody     bool          // lua_need_request_body: read the body before the Lua handlers run
+	KeepaliveTimeout    time.Duration // 0 disables keep-alive; default 75s
+	KeepaliveHeader     time.Duration // Keep-Alive: timeout=N header value; 0 = no header
+	KeepaliveRequests   int           // default 1000
+	SendTimeout         time.Duration // default 60s
+	LuaCodeCache        bool          // default true
+	AccessLogs          []AccessLog   // empty when "access_log off"; default logs/access.log combined
+	ErrorLogs           []ErrorLog    // inherited from Main when never set
+	Rewrite             *LuaCode      // rewrite_by_lua*; nil when none
+	Access              *LuaCode      // access_by_lua*; nil when none
+	Log                 *LuaCode      // log_by_lua*; nil when none
+	Root                string        // root, resolved against Config.Prefix; default html
+	Index               []string      // index file names; default index.html
+	AbsoluteRedirect    bool          // absolute_redirect; default on
+	LuaUseDefaultType   bool          // lua_use_default_type; default on
+	LuaHTTP10Buffering  bool          // lua_http10_buffering; default on
 	// LuaTransformUnderscores is lua_transform_underscores_in_response_headers
 	// (default on): ngx.header.a_b sets "a-b".
 	LuaTransformUnderscores bool

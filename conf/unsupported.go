@@ -38,7 +38,7 @@ func init() {
 		add_trailer addition_types aio aio_write alias allow ancient_browser
 		autoindex autoindex_exact_size autoindex_format autoindex_localtime
 		break charset charset_map charset_types chunked_transfer_encoding
-		client_body_in_file_only client_body_in_single_buffer connection_pool_size
+		connection_pool_size
 		create_full_put_path dav_access dav_methods debug_connection debug_points
 		 deny directio directio_alignment disable_symlinks empty_gif
 		error_page etag events_debug expires fastcgi_pass flv geo geoip_city
@@ -84,7 +84,7 @@ func init() {
 		ssl_client_hello_by_lua_block ssl_client_hello_by_lua_file
 		ssl_session_fetch_by_lua_block ssl_session_fetch_by_lua_file
 		ssl_session_store_by_lua_block ssl_session_store_by_lua_file
-		lua_shared_dict lua_need_request_body
+		lua_shared_dict
 		lua_check_client_abort
 		lua_max_pending_timers lua_max_running_timers lua_regex_cache_max_entries
 		lua_regex_match_limit lua_thread_cache_max_entries lua_sa_restart

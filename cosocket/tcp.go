@@ -26,6 +26,12 @@ import (
 type TCP struct {
 	w *Worker
 	c *loop.Conn // the connection; nil when not connected
+	// src is what reads come from: c itself, or for an attached socket a
+	// view of a connection someone else owns (a request body).
+	src Source
+	// attached: c belongs to someone else (Attach); closing the socket
+	// lets go of it without closing it, and it never goes to a pool.
+	attached bool
 
 	// Timeouts of the operations (0: no limit). Set them before starting
 	// an operation; a wait uses the value in force when it began.
@@ -222,7 +228,7 @@ func (s *TCP) Connect(host string, port int, unixPath bool, o ConnectOptions) (e
 func (s *TCP) connectHelper(resuming bool) (error, bool) {
 	if p := s.pool; p != nil {
 		if it := p.take(); it != nil {
-			s.c, s.reused = it.c, it.reused+1
+			s.c, s.src, s.reused = it.c, it.c, it.reused+1
 			p.recycle(it)
 			return nil, false
 		}
@@ -314,7 +320,7 @@ func (s *TCP) connectDone(c *loop.Conn, err error) {
 		s.OnConnect(err)
 		return
 	}
-	s.c = c
+	s.c, s.src = c, c
 	s.OnConnect(nil)
 }
 
@@ -432,10 +438,16 @@ func (s *TCP) Reset() {
 	}
 }
 
-// finalize closes the live connection and gives its pool count back.
+// finalize closes the live connection and gives its pool count back. An
+// attached socket only lets go of its connection.
 func (s *TCP) finalize() {
-	c := s.c
-	s.c = nil
+	c, src := s.c, s.src
+	s.c, s.src = nil, nil
+	if s.attached {
+		s.attached = false
+		src.CancelRead()
+		return
+	}
 	if c.Reading() {
 		c.CancelRead()
 	}
@@ -463,7 +475,7 @@ func (e BadPoolSizeError) Error() string {
 func (s *TCP) SetKeepalive(timeout time.Duration, size int) error {
 	s.settle()
 	c := s.c
-	if c == nil || s.readClosed || s.writeClosed || c.Err() != nil {
+	if c == nil || s.attached || s.readClosed || s.writeClosed || c.Err() != nil {
 		return ErrClosed
 	}
 	if err := s.busy(); err != nil {
@@ -504,7 +516,7 @@ func (s *TCP) SetKeepalive(timeout time.Duration, size int) error {
 	} else if s.pool == nil {
 		p.conns++
 	}
-	s.c, s.pool = nil, nil
+	s.c, s.src, s.pool = nil, nil, nil
 	p.park(c, s.reused, timeout)
 	p.wakeOne()
 	return nil
@@ -556,3 +568,28 @@ func (s *TCP) GetOption(name string) (int, error) {
 	}
 	return v, nil
 }
+
+// Source is what a socket reads from: a loop.Conn in pull mode, or a view
+// of one that ends before the connection does (a request body: package
+// httpd's BodyReader). The methods mean what loop.Conn's do; Err reports
+// io.EOF once the source has no more bytes to give.
+type Source interface {
+	Peek() []byte
+	Discard(n int)
+	Err() error
+	WaitRead(fn func(c *loop.Conn))
+	CancelRead()
+}
+
+// Attach makes s a socket over c, a connection it does not own, reading
+// from src (c itself for a raw request socket, a body view of c for
+// ngx.req.socket()). Sends go to c. Closing or resetting s lets go of c
+// without closing it; it is never pooled.
+func (s *TCP) Attach(c *loop.Conn, src Source) {
+	s.Abandon()
+	s.c, s.src, s.attached = c, src, true
+	s.readClosed, s.writeClosed, s.readTimed, s.writeTimed = false, false, false, false
+}
+
+// Attached reports whether the socket's connection belongs to someone else.
+func (s *TCP) Attached() bool { return s.attached }

@@ -77,7 +77,7 @@ func (s *TCP) Receive(r Read) (Result, bool) {
 		}
 		s.rdTimer.Reset(s.ReadTimeout)
 	}
-	s.c.WaitRead(s.readFn)
+	s.src.WaitRead(s.readFn)
 	return Result{}, false
 }
 
@@ -90,8 +90,8 @@ func (s *TCP) CancelRead() {
 	if s.rdTimer != nil {
 		s.rdTimer.Stop()
 	}
-	if s.c != nil {
-		s.c.CancelRead()
+	if s.src != nil {
+		s.src.CancelRead()
 	}
 }
 
@@ -101,7 +101,7 @@ func (s *TCP) settle() {
 		n := s.consume
 		s.consume = 0
 		if s.c != nil {
-			s.c.Discard(n)
+			s.src.Discard(n)
 		}
 	}
 }
@@ -113,7 +113,7 @@ func (s *TCP) onMore(c *loop.Conn) {
 	}
 	res, ok := s.try(s.rd)
 	if !ok {
-		c.WaitRead(s.readFn)
+		s.src.WaitRead(s.readFn)
 		return
 	}
 	s.finishRead(res)
@@ -135,7 +135,7 @@ func (s *TCP) onReadTimeout() {
 	if !s.reading || s.c == nil {
 		return
 	}
-	s.c.CancelRead()
+	s.src.CancelRead()
 	s.readTimed = true
 	res := s.partial(s.rd, ErrTimeout)
 	s.finishRead(res)
@@ -143,9 +143,9 @@ func (s *TCP) onReadTimeout() {
 
 // try answers r from the buffer when it can.
 func (s *TCP) try(r Read) (Result, bool) {
-	c := s.c
-	data := c.Peek()
-	end := c.Err() // no more bytes will come when set
+	src := s.src
+	data := src.Peek()
+	end := src.Err() // no more bytes will come when set
 	switch r.Mode {
 	case ReadLine:
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
@@ -183,7 +183,7 @@ func (s *TCP) try(r Read) (Result, bool) {
 // partial is the error result of r: the bytes read so far are consumed
 // and returned with err.
 func (s *TCP) partial(r Read, err error) Result {
-	data := s.c.Peek()
+	data := s.src.Peek()
 	switch r.Mode {
 	case ReadAny:
 		data = data[:0]
@@ -192,7 +192,7 @@ func (s *TCP) partial(r Read, err error) Result {
 	case ReadUntil:
 		return s.untilPartial(r, err)
 	}
-	s.consume = len(s.c.Peek())
+	s.consume = len(s.src.Peek())
 	if r.Mode == ReadAny {
 		s.consume = 0
 	}

@@ -15,7 +15,7 @@ func (s *TCP) tryUntil(r Read, data []byte) (Result, bool) {
 // bytes held back as a possible pattern start is the partial result and is
 // consumed; the held-back bytes stay for the iterator's next call.
 func (s *TCP) untilPartial(r Read, err error) Result {
-	partial := r.Until.Abort(s.c.Peek())
+	partial := r.Until.Abort(s.src.Peek())
 	s.consume = len(partial)
 	return Result{Err: err, Partial: partial}
 }

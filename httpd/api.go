@@ -165,6 +165,31 @@ type Exchange interface {
 	// Finished reports whether the response body was ended.
 	Finished() bool
 
+	// The request body (body.go, bodystore.go).
+	//
+	// BodyState says what became of it.
+	BodyState() BodyState
+	// ReadBody reads the whole body into the request's store (memory or
+	// a temp file) and calls cb, never inside ReadBody.
+	ReadBody(cb func(body []byte, err error))
+	// BodyReader hands the unread body to a streaming reader.
+	BodyReader() (*BodyReader, error)
+	// Hijack hands the client connection over with its buffered bytes.
+	Hijack() (*loop.Conn, error)
+	// Hijacked reports whether Hijack succeeded.
+	Hijacked() bool
+	// DiscardBody drops the unread body.
+	DiscardBody()
+	// RequestBody is the body kept: bytes in memory, or its file's name.
+	RequestBody() (data []byte, file string)
+	// SetRequestBody, SetRequestBodyFile, InitBody, AppendBody and
+	// FinishBody install a new body (ngx.req.set_body_* and friends).
+	SetRequestBody(p []byte) error
+	SetRequestBodyFile(path string, clean bool) error
+	InitBody(size int64) error
+	AppendBody(p []byte) error
+	FinishBody() error
+
 	// Ctx is the per-request slot of the Lua API (ngx.ctx, coroutine, ...).
 	Ctx() any
 	// SetCtx replaces it.

@@ -18,6 +18,7 @@ const (
 	stHead    sessState = iota // waiting for or reading a request head
 	stBusy                     // a request is being processed; input waits in the Conn
 	stBody                     // reading the request body for Txn.ReadBody
+	stStream                   // the request socket reads the body, or owns the connection (hijacked)
 	stDiscard                  // discarding an unread body after the response
 	stLinger                   // closing: output flushed, input dropped until the peer closes
 	stClosed                   // closed or closing at once
@@ -103,13 +104,18 @@ type work struct {
 	chunked bool  // the body is chunked (kept past Parser.Reset)
 	chunk   ChunkedDecoder
 
-	p       *Parser
-	head    []byte // copy of the current request head; the Txn's buffer
-	txn     Txn
-	hbuf    []byte // response head being built
-	body    []byte // response body buffered until the first flush or EOF
-	reqBody []byte // request body read by ReadBody
-	ebuf    []byte // the echo handler's output being built
+	p     *Parser
+	head  []byte // copy of the current request head; the Txn's buffer
+	txn   Txn
+	hbuf  []byte // response head being built
+	body  []byte // response body buffered until the first flush or EOF
+	store bodyStore
+	ebuf  []byte // the echo handler's output being built
+
+	br       BodyReader // the body on the wire
+	pulling  bool       // the Conn is in pull mode (a body reader or a hijacker owns its input)
+	pumpTask loop.Task  // ReadBody's pump, scheduled to start it
+	pumpFn   func(c *loop.Conn)
 
 	// bodyNow holds a ReadBody outcome known at once until the run queue
 	// delivers it (Txn.bodyLater).
@@ -164,11 +170,17 @@ func (s *session) attach() {
 	} else {
 		w.p.Reset()
 	}
-	w.hbuf, w.body, w.reqBody = w.hbuf[:0], w.body[:0], w.reqBody[:0]
+	w.hbuf, w.body = w.hbuf[:0], w.body[:0]
+	w.store.release()
+	w.pulling = false
 	w.bodyN, w.left, w.chunked = 0, 0, false
 	w.chunk.Reset()
 	w.txn.s = s
+	w.br.s = s
 	if w.echoBodyFn == nil {
+		w.br.init()
+		w.pumpTask.Init(w.pumpRun)
+		w.pumpFn = func(*loop.Conn) { w.pumpRun() }
 		w.bodyNow.task.Init(w.bodyNowRun)
 		t := &w.txn
 		w.echoBodyFn = t.echoBodyRead
@@ -190,6 +202,13 @@ func (s *session) detach() {
 	w.txn.clear()
 	w.txn.s = nil
 	s.lst.srv.putWork(w)
+}
+
+// pumpRun goes on with a ReadBody of the work's request.
+func (w *work) pumpRun() {
+	if s := w.txn.s; s != nil && s.work == w {
+		s.pump()
+	}
 }
 
 func newSession(lst *listener) *session { return &session{lst: lst} }
@@ -276,11 +295,10 @@ loop:
 				c.PauseRead()
 			}
 			break loop
-		case stBody:
-			off += s.readBody(data[off:])
-			if s.state == stBody {
-				break loop
-			}
+		case stBody, stStream:
+			// A body reader or a hijacker took the input over (pull mode)
+			// while this call ran: the rest is theirs.
+			break loop
 		case stDiscard:
 			off += s.discardBody(data[off:])
 			if s.state == stDiscard {
@@ -364,7 +382,8 @@ func (s *session) endRequest(keepalive, linger bool) {
 	s.gotBytes = false
 	s.watchSend()
 	t := &s.txn
-	bodyLeft := t.bodyState == bodyUnread
+	s.push()
+	bodyLeft := t.bodyState == bodyUnread || t.bodyState == bodyDiscard || t.bodyState == bodyStream
 	if !keepalive || s.lst.srv.stopping {
 		if linger || bodyLeft {
 			s.state = stLinger
@@ -478,7 +497,7 @@ func (s *session) onTimer() {
 	case stBody:
 		s.lst.srv.logf(conf.LogInfo, s.id, "client timed out (110: Connection timed out) while reading client request body")
 		s.txn.bodyFailed(errBodyTimeout)
-	case stBusy:
+	case stBusy, stStream:
 	default:
 		s.closeNow()
 	}
@@ -492,12 +511,6 @@ func (s *session) onEOF() {
 		// client is gone, as lua_check_client_abort sees it.
 		s.lst.srv.logf(conf.LogInfo, s.id, "client prematurely closed connection")
 		s.abort(StatusClientClosedRequest)
-	case stBody:
-		s.lst.srv.logf(conf.LogInfo, s.id, "client prematurely closed connection while reading client request body")
-		s.txn.bodyFailed(errClientClosed)
-		if s.state != stClosed && s.c != nil {
-			s.abort(StatusClientClosedRequest)
-		}
 	case stHead:
 		if s.gotBytes {
 			s.lst.srv.logf(conf.LogInfo, s.id, "client prematurely closed connection while reading client request headers")

@@ -119,9 +119,9 @@ func (t *Txn) echoCmd(cmd *conf.EchoCmd) bool {
 		t.ReadBody(t.s.echoBodyFn)
 		return false
 	case conf.EchoRequestBody:
-		if t.bodyState == bodyDone && len(t.s.reqBody) > 0 {
+		if st := &t.s.store; t.bodyState == bodyDone && st.length() > 0 {
 			t.echoHeader()
-			_ = t.Write(t.s.reqBody)
+			_ = t.Write(st.fileContent(t.s.ebuf[:0]))
 		}
 	case conf.EchoForeachSplit:
 		return t.echoForeach(cmd)

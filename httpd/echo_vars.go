@@ -37,10 +37,11 @@ func (t *Txn) appendEchoVar(dst []byte, name string) (out []byte, found, known b
 		p := t.req.Path(t.buf)
 		return append(dst, p...), len(p) > 0, true
 	case "echo_request_body":
-		if t.bodyState != bodyDone || t.bodyCb != nil || !t.bodyInMemory() {
+		b := t.s.store.data()
+		if t.bodyState != bodyDone || t.bodyCb != nil || b == nil {
 			return dst, false, true
 		}
-		return append(dst, t.s.reqBody...), true, true
+		return append(dst, b...), true, true
 	case "echo_client_request_headers":
 		return append(dst, t.req.RawHead(t.buf)...), true, true
 	case "echo_it":
@@ -58,20 +59,6 @@ func (t *Txn) appendEchoVar(dst []byte, name string) (out []byte, found, known b
 		return strconv.AppendInt(dst, int64(t.status), 10), true, true
 	}
 	return dst, false, false
-}
-
-// bodyInMemory reports whether nginx would have kept the request body in
-// memory rather than in a temporary file: all of it came with the head,
-// or the rest fits the buffer nginx sizes from client_body_buffer_size.
-// luring keeps bodies in memory either way (up to client_max_body_size);
-// $request_body and $echo_request_body are empty when nginx's would be.
-func (t *Txn) bodyInMemory() bool {
-	n := int64(len(t.s.reqBody))
-	bbs := t.settings().ClientBodyBufferSize
-	if t.req.Chunked() {
-		return n <= bbs
-	}
-	return n <= t.s.preread || n-t.s.preread < bbs+bbs>>2
 }
 
 // Body filter states of a response (Txn.ef).

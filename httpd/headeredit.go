@@ -112,7 +112,7 @@ func (t *Txn) applyHeaderEdit(id hdr, value []byte) error {
 // bodyLengthChanged follows a new Content-Length of a body nobody has read
 // yet: it is the length read (or discarded) from now on, as in nginx.
 func (t *Txn) bodyLengthChanged() {
-	if t.bodyState != bodyUnread && t.bodyState != bodyNone || t.req.Chunked() {
+	if t.bodyState != bodyUnread && t.bodyState != bodyNone || t.req.Chunked() || t.s.store.kept {
 		return
 	}
 	s := t.s

@@ -333,6 +333,7 @@ func (t *Txn) end() {
 	t.logPhase()
 	t.accessLog()
 	t.releaseCtx()
+	t.s.store.release()
 	t.active = false
 	t.s.endRequest(t.keepalive, t.linger)
 }
@@ -390,6 +391,7 @@ func (t *Txn) abandon(status int) {
 	t.logPhase()
 	t.accessLog()
 	t.releaseCtx()
+	t.s.store.release()
 	t.active = false
 	t.s.lst.srv.active.Add(-1)
 }

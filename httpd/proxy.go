@@ -231,8 +231,8 @@ func (t *Txn) proxyRequest(b []byte, uri string) []byte {
 		case "$proxy_host":
 			header(d.name, []byte(t.proxy.host))
 		case "$proxy_internal_body_length":
-			if t.bodyState == bodyDone && st.PassBody && (len(t.s.reqBody) > 0 || t.req.HasBody()) {
-				header(d.name, strconv.AppendInt(t.s.hbuf[:0], int64(len(t.s.reqBody)), 10))
+			if n := t.s.store.length(); t.bodyState == bodyDone && st.PassBody && (n > 0 || t.req.HasBody()) {
+				header(d.name, strconv.AppendInt(t.s.hbuf[:0], n, 10))
 			}
 		default:
 			header(d.name, []byte(d.value))
@@ -252,7 +252,7 @@ func (t *Txn) proxyRequest(b []byte, uri string) []byte {
 	}
 	b = append(b, "\r\n"...)
 	if st.PassBody && t.bodyState == bodyDone {
-		b = append(b, t.s.reqBody...)
+		b = t.s.store.fileContent(b)
 	}
 	return b
 }

@@ -13,14 +13,6 @@ import (
 // closes such connections without a response.
 const StatusRequestTimeout = 408
 
-// Request body states of a Txn.
-const (
-	bodyNone    uint8 = iota // the request has no body
-	bodyUnread               // a body follows, nobody read it yet
-	bodyReading              // ReadBody is reading it
-	bodyDone                 // read (or discarded) completely
-	bodyBroken               // reading failed; the connection must close
-)
 
 // Txn is one request and its response: the Exchange the Lua API works
 // with. A Txn belongs to its connection and is reused for the next
@@ -89,6 +81,8 @@ type Txn struct {
 	bodyState uint8
 	bodyCb    func(body []byte, err error)
 	expectOK  bool // "100 Continue" was sent
+	hijacked  bool // Hijack handed the connection over
+	bodyInit  bool // InitBody began a body that FinishBody has not ended
 
 	ctx  any
 	strs [nLazy]string

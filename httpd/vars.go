@@ -187,8 +187,8 @@ func (t *Txn) appendVar(dst []byte, name string) ([]byte, bool) {
 	case "pid":
 		return append(dst, pidString...), true
 	case "request_body":
-		if t.bodyState == bodyDone && t.s.reqBody != nil && t.bodyCb == nil && t.bodyInMemory() {
-			return append(dst, s.reqBody...), true
+		if b := s.store.data(); t.bodyState == bodyDone && b != nil && t.bodyCb == nil {
+			return append(dst, b...), true
 		}
 		return dst, false
 	case "remote_user", "limit_rate":

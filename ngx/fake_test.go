@@ -204,3 +204,19 @@ func (x *fakeX) EOF() error {
 func (x *fakeX) Logf(level conf.LogLevel, format string, args ...any) {
 	x.logs = append(x.logs, "["+levelNames[level]+"] "+fmt.Sprintf(format, args...))
 }
+
+// The fake has no request body: the body API behaves as for a GET.
+func (x *fakeX) BodyState() httpd.BodyState { return httpd.BodyAbsent }
+func (x *fakeX) ReadBody(cb func(body []byte, err error)) {
+	x.loop.Soon(func() { cb(nil, nil) })
+}
+func (x *fakeX) BodyReader() (*httpd.BodyReader, error)           { return nil, httpd.ErrNoBody }
+func (x *fakeX) Hijack() (*loop.Conn, error)                      { return nil, httpd.ErrClientAborted }
+func (x *fakeX) Hijacked() bool                                   { return false }
+func (x *fakeX) DiscardBody()                                     {}
+func (x *fakeX) RequestBody() ([]byte, string)                    { return nil, "" }
+func (x *fakeX) SetRequestBody(p []byte) error                    { return httpd.ErrBodyNotRead }
+func (x *fakeX) SetRequestBodyFile(path string, clean bool) error { return httpd.ErrBodyNotRead }
+func (x *fakeX) InitBody(size int64) error                        { return httpd.ErrBodyNotRead }
+func (x *fakeX) AppendBody(p []byte) error                        { return httpd.ErrBodyNotInit }
+func (x *fakeX) FinishBody() error                                { return httpd.ErrBodyNotInit }
