@@ -175,7 +175,7 @@ type Exchange interface {
 	// BodyReader hands the unread body to a streaming reader.
 	BodyReader() (*BodyReader, error)
 	// Hijack hands the client connection over with its buffered bytes.
-	Hijack() (*loop.Conn, error)
+	Hijack() (*BodyReader, error)
 	// Hijacked reports whether Hijack succeeded.
 	Hijacked() bool
 	// DiscardBody drops the unread body.

@@ -5,7 +5,6 @@ import (
 	"io"
 
 	"github.com/luring/luring/conf"
-	"github.com/luring/luring/loop"
 )
 
 // Errors ReadBody passes to its callback. They are *Error values naming
@@ -100,7 +99,8 @@ func (t *Txn) expectContinue() {
 // until the request ends. cb runs on the loop's thread, never inside
 // ReadBody: when the outcome is known at once (no body, the body already
 // read, a read in progress, a closed connection) it comes from the loop's
-// run queue on a later step of the turn.
+// run queue on a later step of the turn. cb may be nil for a request
+// without a body: ReadBody then only records an empty body.
 //
 // It answers "Expect: 100-continue" first. A body that does not fit
 // client_body_buffer_size (nginx's rule: more than a quarter over it
@@ -112,7 +112,13 @@ func (t *Txn) expectContinue() {
 func (t *Txn) ReadBody(cb func(body []byte, err error)) {
 	s := t.s
 	switch t.bodyState {
-	case bodyNone, bodyDiscard, bodyRaw:
+	case bodyNone:
+		s.store.kept = true // an empty body record, as ngx_lua's read_body makes one
+		if cb != nil {
+			t.bodyLater(cb, s.store.data(), nil)
+		}
+		return
+	case bodyDiscard, bodyRaw:
 		t.bodyLater(cb, s.store.data(), nil)
 		return
 	case bodyDone:
@@ -145,7 +151,7 @@ func (t *Txn) ReadBody(cb func(body []byte, err error)) {
 	s.store.reset(t, limit, st.ClientBodyInFile == conf.BodyFileOn)
 	s.store.kept = true
 	s.state = stBody
-	s.br.begin()
+	s.br.begin(false)
 	s.lst.srv.l.Schedule(&s.pumpTask)
 }
 
@@ -285,18 +291,18 @@ func (t *Txn) BodyReader() (*BodyReader, error) {
 	t.bodyState = bodyStream
 	s.state = stStream
 	s.rto.Stop()
-	s.br.begin()
+	s.br.begin(false)
 	return &s.br, nil
 }
 
 // Hijack hands the client connection over (ngx.req.socket(true)): the
-// Conn comes in pull mode with every byte the session has not consumed
-// still buffered (the unread body, and anything the client sent after
+// reader returned gives every byte the session has not consumed (its Conn
+// is in pull mode) (the unread body, and anything the client sent after
 // it), the response counts as sent (nothing more is written by httpd),
 // and the connection closes after the request. Errors: ErrHijackTwice,
 // ErrHijackBodyBusy (a body read is under way), ErrHijackPending (response
 // bytes not yet taken by the kernel: flush them first), ErrClientAborted.
-func (t *Txn) Hijack() (*loop.Conn, error) {
+func (t *Txn) Hijack() (*BodyReader, error) {
 	s := t.s
 	switch {
 	case t.hijacked:
@@ -323,8 +329,8 @@ func (t *Txn) Hijack() (*loop.Conn, error) {
 	t.keepalive = false
 	s.state = stStream
 	s.rto.Stop()
-	s.pull()
-	return s.c, nil
+	s.br.begin(true)
+	return &s.br, nil
 }
 
 // Hijacked reports whether Hijack handed the connection over.

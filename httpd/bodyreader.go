@@ -48,6 +48,9 @@ type BodyReader struct {
 	dec    []byte             // chunked: decoded data; dec[doff:] unconsumed
 	doff   int
 	err    error // a framing error or an oversized chunked body, for good
+	// raw: the reader is the hijacked connection's input, every byte of
+	// it, with no body framing or limit.
+	raw bool
 }
 
 func (b *BodyReader) init() {
@@ -57,18 +60,30 @@ func (b *BodyReader) init() {
 
 // begin starts a read on the session's connection (its Conn goes to pull
 // mode).
-func (b *BodyReader) begin() {
+func (b *BodyReader) begin(raw bool) {
 	s := b.s
-	b.c, b.fn, b.err = s.c, nil, nil
+	b.c, b.fn, b.err, b.raw = s.c, nil, nil, raw
 	b.dec, b.doff = b.dec[:0], 0
 	s.pull()
+}
+
+// settled reports whether the reader may look at the Conn's input: not
+// while the session's OnData runs (a handler that took the body or the
+// connection inside it), since the head being parsed is still in front of
+// the body then, or the bytes are not in the Conn's buffer yet.
+func (b *BodyReader) settled() bool {
+	s := b.s
+	return !s.inData && s.c != nil && b.c == s.c
 }
 
 // Peek returns the body bytes buffered and not consumed yet.
 func (b *BodyReader) Peek() []byte {
 	s := b.s
-	if s.c == nil || b.c != s.c {
+	if !b.settled() {
 		return nil
+	}
+	if b.raw {
+		return s.c.Peek()
 	}
 	if s.chunked {
 		b.decode()
@@ -78,8 +93,13 @@ func (b *BodyReader) Peek() []byte {
 	if int64(len(data)) > s.left {
 		data = data[:s.left]
 	}
+	if data == nil {
+		data = noBytes // the body's end is an empty partial result, not none
+	}
 	return data
 }
+
+var noBytes = []byte{}
 
 // decode moves the chunk data of the Conn's buffer into dec (chunked
 // bodies are the one case of a copy: their framing sits between the data).
@@ -118,7 +138,11 @@ func (b *BodyReader) decode() {
 // Discard consumes n body bytes.
 func (b *BodyReader) Discard(n int) {
 	s := b.s
-	if s.c == nil || b.c != s.c || n <= 0 {
+	if !b.settled() || n <= 0 {
+		return
+	}
+	if b.raw {
+		s.c.Discard(n)
 		return
 	}
 	if s.chunked {
@@ -140,6 +164,9 @@ func (b *BodyReader) Discard(n int) {
 // Complete reports whether every body byte has been consumed.
 func (b *BodyReader) Complete() bool {
 	s := b.s
+	if b.raw {
+		return false
+	}
 	if s.chunked {
 		return s.chunk.Done() && b.doff == len(b.dec)
 	}
@@ -157,6 +184,12 @@ func (b *BodyReader) Err() error {
 	}
 	if s.c == nil || b.c != s.c {
 		return ErrClientAborted
+	}
+	if s.inData {
+		return nil
+	}
+	if b.raw {
+		return s.c.Err()
 	}
 	if s.chunked {
 		b.decode()
@@ -179,7 +212,7 @@ func (b *BodyReader) Err() error {
 // grow any more (Err). Never inside WaitRead.
 func (b *BodyReader) WaitRead(fn func(c *loop.Conn)) {
 	b.fn = fn
-	if b.Err() != nil {
+	if b.s.inData || b.Err() != nil {
 		b.s.lst.srv.l.Schedule(&b.task)
 		return
 	}
@@ -202,7 +235,7 @@ func (b *BodyReader) onConn(c *loop.Conn) {
 }
 
 func (b *BodyReader) due() {
-	if fn := b.fn; fn != nil && b.Err() != nil {
+	if fn := b.fn; fn != nil {
 		b.fn = nil
 		fn(b.c)
 	}
@@ -239,3 +272,6 @@ func (s *session) bodyComplete() {
 		s.push()
 	}
 }
+
+// Conn is the client connection the reader reads from.
+func (b *BodyReader) Conn() *loop.Conn { return b.c }

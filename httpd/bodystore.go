@@ -177,7 +177,7 @@ func (t *Txn) canInstall() error {
 	switch {
 	case t.bodyState == bodyDiscard:
 		return ErrBodyDiscardedNow
-	case !t.s.store.kept && t.bodyState != bodyDone:
+	case !t.s.store.kept && t.bodyState != bodyDone && t.bodyState != bodyStream:
 		return ErrBodyNotRead
 	}
 	return nil
@@ -259,8 +259,8 @@ func (t *Txn) FinishBody() error {
 
 // bodyInstalled marks the body read and sets the Content-Length header.
 func (t *Txn) bodyInstalled(n int64) {
-	if t.bodyState != bodyRaw {
+	if t.bodyState == bodyNone {
 		t.bodyState = bodyDone
 	}
-	_ = t.editRequestHeader("Content-Length", false, strconv.AppendInt(nil, n, 10), true)
+	_ = t.editRequestHeader("Content-Length", false, strconv.AppendInt(nil, n, 10), false)
 }

@@ -74,6 +74,7 @@ type session struct {
 	gotBytes  bool // the current request has begun to arrive
 	paused    bool // PauseRead was called
 	flushWait bool // a Flush callback is registered
+	inData    bool // onData is running: the Conn's input is not settled (BodyReader waits it out)
 
 	prev, next *session // in srv.sessions
 }
@@ -237,7 +238,10 @@ func sessionData(c *loop.Conn, data []byte) int {
 	if s == nil || c != s.c {
 		return len(data)
 	}
-	return s.onData(c, data)
+	s.inData = true
+	n := s.onData(c, data)
+	s.inData = false
+	return n
 }
 
 func sessionEOF(c *loop.Conn) {

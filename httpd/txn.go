@@ -13,7 +13,6 @@ import (
 // closes such connections without a response.
 const StatusRequestTimeout = 408
 
-
 // Txn is one request and its response: the Exchange the Lua API works
 // with. A Txn belongs to its connection and is reused for the next
 // request once the log phase has run; do not keep it past Runner.Abort or

@@ -2,6 +2,7 @@ package httpd
 
 import (
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -38,7 +39,8 @@ func init() {
 		server_addr server_port server_name status body_bytes_sent bytes_sent request_length
 		request_time msec time_local time_iso8601 connection connection_requests
 		proxy_host proxy_port proxy_add_x_forwarded_for
-		content_length content_type nginx_version pid remote_user request_body limit_rate`) {
+		content_length content_type nginx_version pid remote_user request_body limit_rate
+		document_root realpath_root request_body_file`) {
 		builtinVars[n] = true
 	}
 }
@@ -186,6 +188,24 @@ func (t *Txn) appendVar(dst []byte, name string) ([]byte, bool) {
 		return append(dst, NginxVersion...), true
 	case "pid":
 		return append(dst, pidString...), true
+	case "document_root":
+		return append(dst, t.settings().Root...), true
+	case "realpath_root":
+		// nginx resolves symlinks of the root (a syscall per use; the
+		// tests and scripts that use it are not hot paths).
+		root := t.settings().Root
+		if p, err := filepath.EvalSymlinks(root); err == nil {
+			root = p
+		}
+		if a, err := filepath.Abs(root); err == nil {
+			root = a
+		}
+		return append(dst, root...), true
+	case "request_body_file":
+		if f := s.store.path; f != "" && t.bodyState == bodyDone {
+			return append(dst, f...), true
+		}
+		return dst, false
 	case "request_body":
 		if b := s.store.data(); t.bodyState == bodyDone && b != nil && t.bodyCb == nil {
 			return append(dst, b...), true

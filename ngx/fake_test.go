@@ -211,7 +211,7 @@ func (x *fakeX) ReadBody(cb func(body []byte, err error)) {
 	x.loop.Soon(func() { cb(nil, nil) })
 }
 func (x *fakeX) BodyReader() (*httpd.BodyReader, error)           { return nil, httpd.ErrNoBody }
-func (x *fakeX) Hijack() (*loop.Conn, error)                      { return nil, httpd.ErrClientAborted }
+func (x *fakeX) Hijack() (*httpd.BodyReader, error)               { return nil, httpd.ErrClientAborted }
 func (x *fakeX) Hijacked() bool                                   { return false }
 func (x *fakeX) DiscardBody()                                     {}
 func (x *fakeX) RequestBody() ([]byte, string)                    { return nil, "" }

@@ -22,6 +22,7 @@ func (rn *Runner) injectReq(L *lua.LState, ngx *lua.LTable) []magic {
 		{"http_version", rn.reqHTTPVersion},
 		{"is_internal", rn.reqIsInternal},
 	})
+	rn.injectReqBody(L, req)
 	ngx.RawSetString("req", req)
 
 	rn.reqHeadersMeta = L.NewTable()

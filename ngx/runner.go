@@ -84,6 +84,9 @@ type Runner struct {
 	staleTCP *tcpSock
 	// tcpMeta and udpMeta are the metatables of socket objects.
 	tcpMeta, udpMeta *lua.LTable
+	// reqSockMeta and rawSockMeta are the metatables of ngx.req.socket()
+	// and ngx.req.socket(true) objects.
+	reqSockMeta, rawSockMeta *lua.LTable
 	// dgram is scratch for a UDP datagram being built (socket_udp.go).
 	dgram []byte
 	// patterns caches compiled receiveuntil patterns (socket_until.go).
@@ -154,6 +157,9 @@ func (rn *Runner) Run(x httpd.Exchange, phase httpd.Phase, code *conf.LuaCode) h
 	if rq.active {
 		rq.logf(conf.LogError, "lua handler for the %s phase started while another one runs", phase)
 		return fail
+	}
+	if rn.needBody(x, phase, code) {
+		return httpd.PhaseResult{Outcome: httpd.Pending}
 	}
 	chunk, notFound := rn.chunk(code, rq)
 	if chunk == nil {

@@ -57,6 +57,9 @@ func headerOnly(x httpd.Exchange) bool {
 func (rn *Runner) echo(L *lua.LState, newline bool) int {
 	c := enter(L, errNoRequestObject, maskOutput)
 	x := c.exchange(L)
+	if x.Hijacked() {
+		return pushErr(L, errRawAcquired)
+	}
 	if headerOnly(x) {
 		return pushErr(L, errHeaderOnly)
 	}
@@ -175,6 +178,9 @@ func (rn *Runner) flush(L *lua.LState) int {
 	}
 	c := enter(L, errNoRequest, maskOutput)
 	x := c.exchange(L)
+	if x.Hijacked() {
+		return pushErr(L, errRawAcquired)
+	}
 	if headerOnly(x) {
 		return pushErr(L, errHeaderOnly)
 	}
@@ -210,6 +216,9 @@ func (rn *Runner) eof(L *lua.LState) int {
 		L.RaiseError("%s", errNoArgumentExpect)
 	}
 	x := c.exchange(L)
+	if x.Hijacked() {
+		return pushErr(L, errRawAcquired)
+	}
 	if x.Finished() {
 		return pushErr(L, errSeenEOF)
 	}
@@ -225,6 +234,9 @@ func (rn *Runner) eof(L *lua.LState) int {
 // sendHeaders is ngx.send_headers(): send the status line and headers now.
 func (rn *Runner) sendHeaders(L *lua.LState) int {
 	c := enter(L, errNoRequest, maskOutput)
+	if c.exchange(L).Hijacked() {
+		return pushErr(L, errRawAcquired)
+	}
 	if c.exchange(L).SendHeaders() != nil {
 		return pushErr(L, errOutputFilter)
 	}

@@ -23,6 +23,8 @@ func (rn *Runner) injectSocket(L *lua.LState, ngx *lua.LTable) {
 	t.RawSetString("udp", L.NewFunction(rn.socketUDP))
 	ngx.RawSetString("socket", t)
 	rn.tcpMeta = rn.newTCPMeta(L)
+	rn.reqSockMeta = rn.newReqSockMeta(L, false)
+	rn.rawSockMeta = rn.newReqSockMeta(L, true)
 	rn.udpMeta = rn.newUDPMeta(L)
 }
 

@@ -39,6 +39,8 @@ const (
 	portPidDir      = 19720
 	portLuaFiles    = 19724
 	portModulesMix  = 19725
+	portBody        = 19727
+	portBodyFile    = 19728
 )
 
 // addr is the listen address of port.

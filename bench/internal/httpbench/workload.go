@@ -86,7 +86,7 @@ var Workloads = []Workload{
         }`,
 	},
 	{
-		Name: "body-stream", About: "1 MiB POST read through `ngx.req.socket()` + `receiveuntil` in 64 KiB chunks",
+		Name: "body-stream", About: "1 MiB POST read through `ngx.req.socket()` + `receiveuntil` of a boundary in 8 KiB chunks",
 		Path: "/body", Method: "POST", BodySize: MiB, Expect: fmt.Sprint(MiB - len(bodyDelim)),
 		Location: `
         location = /body {
@@ -99,7 +99,7 @@ var Workloads = []Workload{
                 local reader = sock:receiveuntil("` + luaEscape(bodyDelim) + `")
                 local n = 0
                 while true do
-                    local data, err = reader(65536)
+                    local data, err = reader(8192)
                     if not data then
                         if err then
                             ngx.log(ngx.ERR, "receiveuntil: ", err)
