@@ -2,6 +2,7 @@ package loop
 
 import (
 	"errors"
+	"math/bits"
 	"net"
 	"os"
 
@@ -57,6 +58,9 @@ type Conn struct {
 	rpos int32 // consumed prefix of in (less than Options.MaxInput plus a buffer)
 
 	// Read state.
+	// inShift, when not 0, bounds the unconsumed input at 1<<inShift bytes
+	// instead of Options.MaxInput (LimitInput).
+	inShift   uint8
 	recvMulti bool // the in-flight recv is multishot
 	cancelled bool // a cancel of recvUD is in flight
 	userPause bool // PauseRead was called
@@ -133,6 +137,33 @@ func (c *Conn) OnEOF(fn func(c *Conn)) { c.onEOF = fn }
 // OnClose sets the function called exactly once when the connection has
 // been closed; err is nil after Close, the cause otherwise.
 func (c *Conn) OnClose(fn func(c *Conn, err error)) { c.onClose = fn }
+
+// LimitInput bounds how many unconsumed bytes the connection buffers
+// before reading pauses (rounded up to a power of two, at most
+// Options.MaxInput); 0 restores Options.MaxInput. A reader streaming a
+// large body sets a small bound, so the body waits in the kernel (TCP
+// flow control) instead of in the loop's memory.
+func (c *Conn) LimitInput(n int) {
+	c.inShift = 0
+	if n > 0 && n < c.l.opts.MaxInput {
+		c.inShift = uint8(bits.Len(uint(n - 1)))
+	}
+	if c.inShift != 0 && c.recvMulti && c.recvUD != 0 && !c.cancelled {
+		// A bounded connection reads with plain recvs (armRecv): the
+		// multishot one makes way.
+		c.cancelled = true
+		c.l.cancel(int(c.fd), c.recvUD)
+	}
+	c.checkInputLimit()
+}
+
+// maxInput is the connection's input bound.
+func (c *Conn) maxInput() int {
+	if c.inShift != 0 {
+		return 1 << c.inShift
+	}
+	return c.l.opts.MaxInput
+}
 
 // Buffered returns the number of received bytes not consumed yet.
 func (c *Conn) Buffered() int { return len(c.in) - int(c.rpos) }

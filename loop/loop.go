@@ -102,6 +102,7 @@ type Loop struct {
 	listeners []*Listener
 	nextID    uint64     // connection numbers, for logs
 	bufs      [][]byte   // free buffers of RecvBufferSize capacity
+	bigBufs   [][]byte   // free grown input buffers (larger than RecvBufferSize), see putBig
 	outs      []*connOut // free write sides of connections (Conn.w)
 
 	runq      runQueue // tasks to run after this turn's completions (runq.go)
