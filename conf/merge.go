@@ -82,6 +82,12 @@ func mergeSettings(c, p *Settings) {
 	if inherit("client_body_in_single_buffer") {
 		c.ClientBodySingleBuf = p.ClientBodySingleBuf
 	}
+	if inherit("add_header") {
+		c.AddHeaders = p.AddHeaders
+	}
+	if inherit("lua_check_client_abort") {
+		c.CheckClientAbort = p.CheckClientAbort
+	}
 	if inherit("lua_need_request_body") {
 		c.NeedRequestBody = p.NeedRequestBody
 	}

@@ -34,7 +34,7 @@ var knownDirectives = map[string]struct{}{}
 
 func init() {
 	for _, n := range strings.Fields(`
-		accept_filter add_after_body add_before_body add_header
+		accept_filter add_after_body add_before_body 
 		add_trailer addition_types aio aio_write alias allow ancient_browser
 		autoindex autoindex_exact_size autoindex_format autoindex_localtime
 		break charset charset_map charset_types chunked_transfer_encoding
@@ -55,7 +55,7 @@ func init() {
 		random_index read_ahead real_ip_header real_ip_recursive recursive_error_pages
 		request_pool_size reset_timedout_connection
 		 rewrite rewrite_log satisfy secure_link secure_link_md5
-		secure_link_secret send_lowat sendfile sendfile_max_chunk server_name_in_redirect
+		secure_link_secret send_lowat  sendfile_max_chunk server_name_in_redirect
 		server_names_hash_bucket_size server_names_hash_max_size
 		slice split_clients   status_zone stub_status
 		subrequest_output_buffer_size tcp_nopush thread_pool timer_resolution
@@ -85,7 +85,7 @@ func init() {
 		ssl_session_fetch_by_lua_block ssl_session_fetch_by_lua_file
 		ssl_session_store_by_lua_block ssl_session_store_by_lua_file
 		lua_shared_dict
-		lua_check_client_abort
+
 		lua_max_pending_timers lua_max_running_timers lua_regex_cache_max_entries
 		lua_regex_match_limit lua_thread_cache_max_entries lua_sa_restart
 		lua_capture_error_log lua_malloc_trim lua_worker_thread_vm_pool_size

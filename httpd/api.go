@@ -80,6 +80,15 @@ type LuaRunner interface {
 	Done(x Exchange)
 }
 
+// ClientAborter is what a LuaRunner implements to hear of a client that
+// closed its side while a handler waits, in a location with
+// lua_check_client_abort on: it reports whether it took the event
+// (ngx.on_abort's function runs, the request goes on); otherwise the
+// request ends with 499.
+type ClientAborter interface {
+	ClientAbort(x Exchange) bool
+}
+
 // Header is one request or response header field.
 type Header struct {
 	Name, Value string

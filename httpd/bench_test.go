@@ -179,3 +179,67 @@ server {
 		roundTrip()
 	}
 }
+
+// BenchmarkBodySpill is one 1 MiB POST per op read whole with ReadBody:
+// in memory (client_body_buffer_size 2m), and spilled to a temp file
+// (16k), which writes it with blocking writes on the loop's thread (the
+// documented exception: this measures what it costs).
+func BenchmarkBodySpill(b *testing.B) {
+	for _, bc := range []struct{ name, bbs string }{{"memory", "2m"}, {"tempfile", "16k"}} {
+		b.Run(bc.name, func(b *testing.B) {
+			var x Exchange
+			done := func(body []byte, err error) {
+				if err != nil {
+					x.Resume(PhaseResult{Outcome: Exit, Status: 500})
+					return
+				}
+				_ = x.WriteString("ok")
+				x.Resume(PhaseResult{})
+			}
+			runner := newFakeRunner(map[string]handlerFunc{"read": func(ex Exchange, _ Phase) PhaseResult {
+				x = ex
+				ex.ReadBody(done)
+				return PhaseResult{Outcome: Pending}
+			}})
+			ts := startServer(b, `
+access_log off;
+keepalive_requests 1000000000;
+client_max_body_size 8m;
+client_body_buffer_size `+bc.bbs+`;
+client_body_temp_path `+b.TempDir()+`;
+server {
+    listen 8080;
+    location = /body { content_by_lua_block { read } }
+}`, runner)
+			c, err := net.Dial("tcp", ts.addr)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			const size = 1 << 20
+			req := append([]byte("POST /body HTTP/1.1\r\nHost: localhost\r\nContent-Length: "+strconv.Itoa(size)+"\r\n\r\n"),
+				bytes.Repeat([]byte("x"), size)...)
+			end := []byte("ok\r\n0\r\n\r\n")
+			buf := make([]byte, 4096)
+			roundTrip := func() {
+				go func() { _, _ = c.Write(req) }()
+				n := 0
+				for !bytes.HasSuffix(buf[:n], end) {
+					m, err := c.Read(buf[n:])
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					n += m
+				}
+			}
+			roundTrip()
+			b.SetBytes(size)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				roundTrip()
+			}
+		})
+	}
+}

@@ -318,12 +318,9 @@ func (t *Txn) Hijack() (*BodyReader, error) {
 	if t.bodyState == bodyUnread || t.bodyState == bodyStream || t.bodyState == bodyDiscard {
 		t.bodyState = bodyRaw
 	}
-	if !t.committed {
-		t.committed = true
-		if t.status == 0 {
-			t.status = 200
-		}
-	}
+	// The response counts as sent; its status stays what the handler set
+	// (none: the access log says 000, as nginx's does).
+	t.committed = true
 	t.onWire, t.finished = true, true
 	t.linger = true
 	t.keepalive = false

@@ -285,3 +285,12 @@ func (s *session) bodyComplete() {
 
 // Conn is the client connection the reader reads from.
 func (b *BodyReader) Conn() *loop.Conn { return b.c }
+
+// CountSent adds n bytes a raw request socket sent to the request's
+// $body_bytes_sent and $bytes_sent, as nginx counts them.
+func (b *BodyReader) CountSent(n int) {
+	if t := &b.s.txn; b.raw && t.active {
+		t.bodySent += int64(n)
+		t.bytesSent += int64(n)
+	}
+}

@@ -50,7 +50,14 @@ func (b *bodyStore) release() {
 	}
 	b.path, b.size, b.clean, b.kept = "", 0, false, false
 	b.mem = b.mem[:0]
+	if cap(b.mem) > maxKeptBody {
+		b.mem = nil // a pooled request state does not keep a large body's buffer
+	}
 }
+
+// maxKeptBody is the largest body buffer a request state keeps for the
+// next request.
+const maxKeptBody = 64 << 10
 
 // inFile reports whether the body is in a file.
 func (b *bodyStore) inFile() bool { return b.path != "" }

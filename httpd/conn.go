@@ -74,7 +74,6 @@ type session struct {
 	gotBytes  bool // the current request has begun to arrive
 	paused    bool // PauseRead was called
 	flushWait bool // a Flush callback is registered
-	inData    bool // onData is running: the Conn's input is not settled (BodyReader waits it out)
 
 	prev, next *session // in srv.sessions
 }
@@ -115,6 +114,10 @@ type work struct {
 
 	br       BodyReader // the body on the wire
 	pulling  bool       // the Conn is in pull mode (a body reader or a hijacker owns its input)
+	// inData: the request began inside the session's OnData, which has not
+	// returned yet, so the Conn's input is not settled (BodyReader waits it
+	// out). In work rather than session: a session stays at 144 bytes.
+	inData bool
 	pumpTask loop.Task  // ReadBody's pump, scheduled to start it
 	pumpFn   func(c *loop.Conn)
 
@@ -173,7 +176,7 @@ func (s *session) attach() {
 	}
 	w.hbuf, w.body = w.hbuf[:0], w.body[:0]
 	w.store.release()
-	w.pulling = false
+	w.pulling, w.inData = false, false
 	w.bodyN, w.left, w.chunked = 0, 0, false
 	w.chunk.Reset()
 	w.txn.s = s
@@ -238,9 +241,10 @@ func sessionData(c *loop.Conn, data []byte) int {
 	if s == nil || c != s.c {
 		return len(data)
 	}
-	s.inData = true
 	n := s.onData(c, data)
-	s.inData = false
+	if w := s.work; w != nil {
+		w.inData = false
+	}
 	return n
 }
 
@@ -358,6 +362,7 @@ func (s *session) beginRequest() {
 	s.bodyN, s.left, s.chunked = 0, r.ContentLength(), r.Chunked()
 	s.chunk.Reset()
 	s.txn.begin()
+	s.inData = true // cleared when OnData returns (sessionData)
 	s.txn.run()
 }
 
@@ -514,6 +519,13 @@ func (s *session) onEOF() {
 		// The handler is waiting (it would have finished otherwise): the
 		// client is gone, as lua_check_client_abort sees it.
 		s.lst.srv.logf(conf.LogInfo, s.id, "client prematurely closed connection")
+		t := &s.txn
+		if ca, ok := s.lst.srv.runner.(ClientAborter); ok && t.active && t.pending && t.loc != nil && t.loc.CheckClientAbort {
+			t.clientClose = true // no next request on this connection
+			if ca.ClientAbort(t) {
+				return
+			}
+		}
 		s.abort(StatusClientClosedRequest)
 	case stHead:
 		if s.gotBytes {

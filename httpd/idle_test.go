@@ -9,7 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
+	"github.com/luring/luring/loop"
 	"github.com/luring/luring/ring"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -287,4 +289,13 @@ server {
 		c.send("GET /static HTTP/1.1\r\nHost: localhost\r\n\r\n")
 		require.Equal(t, "hello, world\n", c.read("GET").body, "still open")
 	}
+}
+
+// TestIdleStateSizes keeps what an idle keep-alive connection holds in
+// its size classes: the session (144 bytes) and loop.Conn (176), measured
+// in docs/performance.md's idle section. A field added to either must
+// find room in its padding or go to the per-request state (work).
+func TestIdleStateSizes(t *testing.T) {
+	assert.LessOrEqual(t, int(unsafe.Sizeof(session{})), 144)
+	assert.LessOrEqual(t, int(unsafe.Sizeof(loop.Conn{})), 176)
 }

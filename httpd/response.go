@@ -277,7 +277,31 @@ func (t *Txn) commit() {
 	if t.allowRanges {
 		t.rangeFilter()
 	}
+	t.addHeaders()
 	t.keepalive = t.keepAlive()
+}
+
+// addHeaders is add_header (nginx's headers filter, which runs after the
+// modules' filters): for the statuses it names, or always.
+func (t *Txn) addHeaders() {
+	hs := t.settings().AddHeaders
+	if len(hs) == 0 {
+		return
+	}
+	ok := false
+	switch t.status {
+	case 200, 201, 204, 206, 301, 302, 303, 304, 307, 308:
+		ok = true
+	}
+	for i := range hs {
+		h := &hs[i]
+		if !ok && !h.Always {
+			continue
+		}
+		if v := t.eval(h.Value); v != "" {
+			t.addHeader(h.Name, v)
+		}
+	}
 }
 
 // keepAlive decides whether the connection stays open after this response.

@@ -95,8 +95,8 @@ func (c *Conn) growInput(extra int) {
 // list every cycle was a new allocation (13.6 GB in 5 s of the body-stream
 // workload, 63% of the process's allocations).
 const (
-	maxBigBufs = 64
-	maxBigBuf  = 1 << 20
+	maxBigBufs = 32
+	maxBigBuf  = 256 << 10
 )
 
 // getBig returns an empty buffer of at least size bytes' capacity.

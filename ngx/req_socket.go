@@ -3,16 +3,17 @@ package ngx
 import (
 	"github.com/luring/luring/cosocket"
 	"github.com/luring/luring/httpd"
+	"github.com/luring/luring/reqsock"
 	lua "github.com/yuin/gopher-lua"
 )
 
 // This file is ngx.req.socket(raw?): the downstream request socket. It is a
 // socket object like ngx.socket.tcp's (tcpSock over a cosocket.TCP) whose
-// connection is the client's, attached rather than owned: in body mode it
-// reads through httpd's BodyReader (the bytes that came with the head
-// first, then the wire, stopping at the end of the body); in raw mode it
-// reads and writes the hijacked connection itself. Its metatables offer
-// only the methods ngx_lua gives request sockets.
+// connection is the client's, attached by package reqsock rather than
+// owned: in body mode it reads through httpd's BodyReader (the bytes that
+// came with the head first, then the wire, stopping at the end of the
+// body); in raw mode it reads and writes the hijacked connection itself.
+// Its metatables offer only the methods ngx_lua gives request sockets.
 
 // Error strings of ngx.req.socket (ngx_lua's).
 const (
@@ -58,24 +59,17 @@ func (rn *Runner) reqSocket(L *lua.LState) int {
 	raw := n == 1 && lua.LVAsBool(L.Get(1))
 	c := enter(L, errNoRequest, maskBody)
 	x := c.exchange(L)
-	if raw {
-		br, err := x.Hijack()
-		if err != nil {
-			return pushErr(L, reqSockError(err))
-		}
-		t := rn.newTCPObject(L, c.rq)
-		t.Metatable = rn.rawSockMeta
-		tcpOf(t).s.Attach(br.Conn(), br)
-		L.Push(t)
-		return 1
-	}
-	br, err := x.BodyReader()
+	t := rn.newTCPObject(L, c.rq)
+	ts := tcpOf(t)
+	br, err := reqsock.Attach(ts.s, x, raw)
 	if err != nil {
 		return pushErr(L, reqSockError(err))
 	}
-	t := rn.newTCPObject(L, c.rq)
 	t.Metatable = rn.reqSockMeta
-	tcpOf(t).s.Attach(br.Conn(), br)
+	if raw {
+		t.Metatable = rn.rawSockMeta
+		ts.raw = br
+	}
 	L.Push(t)
 	return 1
 }

@@ -41,6 +41,9 @@ type request struct {
 	// running counts Start/Resume calls on the Go stack (a spawn nests
 	// one); the handler's end is decided only when it is back to 0.
 	running int
+	// onAbort is ngx.on_abort's function, run as a light thread when the
+	// client goes away (lua_check_client_abort on); nil when none.
+	onAbort *lua.LFunction
 	// active: a handler runs (begin called, result not yet decided).
 	active bool
 	// pending: Run returned Pending, so the result goes to x.Resume.
@@ -163,6 +166,7 @@ func (rq *request) begin(cx context) {
 	rq.pending = false
 	rq.result = httpd.PhaseResult{}
 	rq.exited, rq.exitCode, rq.failed = false, 0, false
+	rq.onAbort = nil
 }
 
 // recycle makes a finished request's state ready for another request:

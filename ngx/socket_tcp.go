@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/luring/luring/cosocket"
+	"github.com/luring/luring/httpd"
 	"github.com/luring/luring/loop"
 	"github.com/luring/luring/lvm"
 	lua "github.com/yuin/gopher-lua"
@@ -49,6 +50,9 @@ type tcpSock struct {
 	self *lua.LTable
 	// ud is the socket object's userdata while the socket is in use.
 	ud *lua.LUserData
+	// raw is the reader of a raw request socket (ngx.req.socket(true)):
+	// what it sends counts as the response's bytes.
+	raw *httpd.BodyReader
 }
 
 // waiter is a coroutine waiting on a socket and the ticket of its wait.
@@ -430,6 +434,9 @@ func (rn *Runner) tcpSend(L *lua.LState) int {
 		return 1
 	}
 	rn.writePayload(ts.s, data)
+	if ts.raw != nil {
+		ts.raw.CountSent(size)
+	}
 	ts.applyTimeouts(c.rq)
 	err, pending := ts.s.EndSend()
 	if err != nil {

@@ -15,6 +15,7 @@ func (rn *Runner) injectThread(L *lua.LState, ngx *lua.LTable) {
 		{"wait", rn.threadWait},
 	})
 	ngx.RawSetString("thread", t)
+	setFuncs(L, ngx, []binding{{"on_abort", rn.onAbort}})
 	rn.vm.StatusOf = threadStatus
 }
 

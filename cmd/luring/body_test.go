@@ -159,7 +159,16 @@ const bodyLocations = `
                 sock:send("line [" .. line .. "]\n")
             }
         }
+        location = /rawbusy {
+            content_by_lua_block {
+                local t = ngx.thread.spawn(ngx.req.read_body)
+                ngx.say(select(2, ngx.req.socket(true)))
+                ngx.thread.wait(t)
+                ngx.say(ngx.req.get_body_data())
+            }
+        }
         location = /ws {
+            access_log logs/ws.log;
             content_by_lua_block {
                 local bit = require "bit"
                 local sock = assert(ngx.req.socket(true))
@@ -194,6 +203,23 @@ const bodyLocations = `
         }
         location = /get {
             return 200 "next\n";
+        }
+        location = /onabort-off {
+            content_by_lua_block {
+                ngx.say(ngx.on_abort(function() end))
+            }
+        }
+        location = /onabort {
+            lua_check_client_abort on;
+            content_by_lua_block {
+                local ok, err = ngx.on_abort(function()
+                    ngx.log(ngx.WARN, "on_abort ran")
+                    ngx.exit(499)
+                end)
+                ngx.log(ngx.INFO, "on_abort: ", ok, ", again: ", select(2, ngx.on_abort(function() end)))
+                ngx.sleep(30)
+                ngx.log(ngx.ERR, "the handler was not ended")
+            }
         }
 `
 
@@ -528,4 +554,40 @@ func TestRawRequestSocketWebSocket(t *testing.T) {
 	require.NoError(t, err)
 	op, _ = frame()
 	assert.Equal(t, byte(0x88), op)
+	// No status was set: nginx logs 000, and what the socket sent as the
+	// body's bytes.
+	sent := len("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Accept: "+accept+"\r\n\r\n") + 2*2 + len("echo: hello") + len("echo: "+strings.Repeat("é", 30)) + 2
+	assert.True(t, testsrv.Until(5e9, func() bool {
+		return strings.Contains(s.ReadFile("logs/ws.log"), fmt.Sprintf(`"GET /ws HTTP/1.1" 000 %d `, sent))
+	}), "access log: %s", s.ReadFile("logs/ws.log"))
+}
+
+// TestRawRequestSocketBodyBusy: the raw socket is refused while another
+// light thread reads the body (t/116 TEST 14).
+func TestRawRequestSocketBodyBusy(t *testing.T) {
+	s := bodyServer(t, portBody, "")
+	c := s.Dial()
+	_, err := io.WriteString(c, "POST /rawbusy HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nhello")
+	require.NoError(t, err)
+	_, err = io.WriteString(c, "world")
+	require.NoError(t, err)
+	res := readResponses(t, bufio.NewReader(c), 1)
+	assert.Equal(t, "pending request body reading in some other thread\nhelloworld\n", res[0].Body)
+}
+
+// TestOnAbort: ngx.on_abort with lua_check_client_abort: the function runs
+// as a light thread when the client goes away and ends the request; off,
+// it is refused.
+func TestOnAbort(t *testing.T) {
+	s := bodyServer(t, portBody, "")
+	assert.Equal(t, "nillua_check_client_abort is off\n", s.Get("/onabort-off").Body)
+	c := s.Dial()
+	_, err := io.WriteString(c, "GET /onabort HTTP/1.1\r\nHost: t\r\n\r\n")
+	require.NoError(t, err)
+	s.WaitLog(`on_abort: 1, again: duplicate call`, 5e9)
+	c.Close()
+	s.WaitLog(`\[warn\].*on_abort ran`, 5e9)
+	assert.Equal(t, "next\n", s.Get("/get").Body)
+	assert.NotContains(t, s.ErrorLog(), "the handler was not ended")
 }
