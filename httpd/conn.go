@@ -112,13 +112,13 @@ type work struct {
 	store bodyStore
 	ebuf  []byte // the echo handler's output being built
 
-	br       BodyReader // the body on the wire
-	pulling  bool       // the Conn is in pull mode (a body reader or a hijacker owns its input)
+	br      BodyReader // the body on the wire
+	pulling bool       // the Conn is in pull mode (a body reader or a hijacker owns its input)
 	// inData: the request began inside the session's OnData, which has not
 	// returned yet, so the Conn's input is not settled (BodyReader waits it
 	// out). In work rather than session: a session stays at 144 bytes.
-	inData bool
-	pumpTask loop.Task  // ReadBody's pump, scheduled to start it
+	inData   bool
+	pumpTask loop.Task // ReadBody's pump, scheduled to start it
 	pumpFn   func(c *loop.Conn)
 
 	// bodyNow holds a ReadBody outcome known at once until the run queue
