@@ -84,3 +84,30 @@ func CallName(L *lua.LState) string {
 	}
 	return luaJITName(dbg.Name)
 }
+
+// Where is the position ("chunk:line:") LuaJIT's error(msg, 2) gives an
+// error raised in the running Go function, as lua-resty-core raises its
+// argument errors: the innermost Lua frame of the code that made the call,
+// looking through lvm's pcall, xpcall and coroutine trampolines (which run
+// the protected function on a child coroutine) into the coroutine that
+// started them. "" when no Lua code is found.
+func Where(L *lua.LState) string {
+	vm := vmOf(L)
+	co := L
+	for hops := 0; co != nil && hops < 16; hops++ {
+		for lv := 1; lv <= 3; lv++ {
+			if w := co.Where(lv); w != "" && !strings.HasPrefix(w, glueChunk) {
+				return w
+			}
+		}
+		if vm == nil {
+			return ""
+		}
+		th := vm.threadOf(co)
+		if th == nil || th.parent == nil {
+			return ""
+		}
+		co = th.parent.co
+	}
+	return ""
+}

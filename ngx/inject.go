@@ -51,13 +51,14 @@ func (rn *Runner) inject(L *lua.LState) {
 	rn.injectSleep(L, ngx)                           // sleep.go: sleep
 	rn.injectTime(L, ngx)                            // time.go: now, time, update_time, today, ...
 	rn.injectLog(L, ngx)                             // log.go: log, and the global print
-	rn.injectThread(L, ngx)                          // thread.go: ngx.thread.spawn/wait/kill
+	rn.injectThread(L, ngx)                          // thread.go: ngx.thread.spawn/wait/kill; abort.go: ngx.on_abort
+	rn.injectURI(L, ngx)                             // uri.go: escape_uri, unescape_uri, encode_args, decode_args, quote_sql_str
 	rn.injectSocket(L, ngx)                          // socket.go, socket_tcp.go, socket_until.go, socket_udp.go: ngx.socket.*
 	rn.injectWorker(L, ngx)                          // worker.go: ngx.worker.*
 	rn.injectConfig(L, ngx)                          // config.go: ngx.config.*
 	rn.injectVar(L, ngx)                             // var.go: ngx.var
 	magics = append(magics, rn.ctxMagic()...)        // ctx.go: ngx.ctx
-	magics = append(magics, rn.injectReq(L, ngx)...) // req.go: ngx.req.*, is_subrequest, headers_sent
+	magics = append(magics, rn.injectReq(L, ngx)...) // req.go: ngx.req.*, is_subrequest, headers_sent; req_body.go, req_socket.go: the body API
 
 	rn.setMagic(L, ngx, magics)
 	L.SetGlobal("ngx", ngx)
