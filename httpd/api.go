@@ -199,6 +199,12 @@ type Exchange interface {
 	AppendBody(p []byte) error
 	FinishBody() error
 
+	// IsSubrequest reports whether the request is a subrequest.
+	IsSubrequest() bool
+	// Subrequest starts a subrequest (ngx.location.capture); done gets its
+	// response once it ended, never inside Subrequest.
+	Subrequest(o SubOptions, done func(res *SubResult)) error
+
 	// Ctx is the per-request slot of the Lua API (ngx.ctx, coroutine, ...).
 	Ctx() any
 	// SetCtx replaces it.

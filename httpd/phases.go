@@ -84,7 +84,7 @@ func (t *Txn) findLocation() {
 	if caps != nil {
 		t.caps = cloneStrings(caps)
 	}
-	if loc.Internal {
+	if loc.Internal && t.sub == nil {
 		t.special(404)
 		return
 	}
@@ -330,6 +330,11 @@ func (t *Txn) end() {
 	if !t.active {
 		return
 	}
+	if t.sub != nil {
+		t.subEnd()
+		return
+	}
+	t.abandonSubs()
 	t.logPhase()
 	t.accessLog()
 	t.releaseCtx()
@@ -354,6 +359,16 @@ func (t *Txn) releaseCtx() {
 // handler failing after its headers were sent.
 func (t *Txn) closeNoResponse(status int) {
 	s := t.s
+	if t.sub != nil {
+		// A subrequest has no connection of its own: its parent gets the
+		// status and no body (444 included).
+		t.step = stepDone
+		t.cancelWaits()
+		t.status, t.finished = status, true
+		s.body = s.body[:0]
+		t.subEnd()
+		return
+	}
 	t.abandon(status)
 	s.close()
 }
@@ -366,6 +381,23 @@ func (t *Txn) abandon(status int) {
 		return
 	}
 	t.step = stepDone
+	t.abandonSubs()
+	t.cancelWaits()
+	if t.bytesSent == 0 {
+		t.status = status
+	}
+	t.finished = true
+	t.logPhase()
+	t.accessLog()
+	t.releaseCtx()
+	t.s.store.release()
+	t.active = false
+	t.s.lst.srv.active.Add(-1)
+}
+
+// cancelWaits drops what the request waits for: a body read's outcome, and
+// a waiting handler (aborted exactly once).
+func (t *Txn) cancelWaits() {
 	t.bodyCb = nil
 	if w := t.s.work; w != nil {
 		w.bodyNow.cb, w.bodyNow.body, w.bodyNow.err = nil, nil, nil
@@ -384,16 +416,6 @@ func (t *Txn) abandon(status int) {
 		}
 		t.waitMod = waitNone
 	}
-	if t.bytesSent == 0 {
-		t.status = status
-	}
-	t.finished = true
-	t.logPhase()
-	t.accessLog()
-	t.releaseCtx()
-	t.s.store.release()
-	t.active = false
-	t.s.lst.srv.active.Add(-1)
 }
 
 // logPhase runs log_by_lua, which cannot wait.

@@ -179,7 +179,7 @@ func writeBody[T []byte | string](t *Txn, p T) error {
 	}
 	s := t.s
 	s.body = append(s.body, p...)
-	if len(s.body) >= maxBodyBuffer && !t.Buffering() {
+	if len(s.body) >= maxBodyBuffer && !t.Buffering() && t.sub == nil {
 		t.flushOut()
 	}
 	return nil
@@ -189,6 +189,14 @@ func writeBody[T []byte | string](t *Txn, p T) error {
 // gets ErrBuffering (ngx_lua: "lua http 1.0 buffering makes ngx.flush() a
 // no-op"). done never runs inside Flush.
 func (t *Txn) Flush(wait bool, done func(err error)) {
+	if t.sub != nil {
+		// A subrequest's response stays in memory until it ends.
+		t.commit()
+		if done != nil {
+			t.s.lst.srv.l.Soon(func() { done(nil) })
+		}
+		return
+	}
 	if t.Buffering() {
 		t.commit()
 		if done != nil {
@@ -227,6 +235,9 @@ func (t *Txn) EOF() error {
 	}
 	t.finished = true
 	s := t.s
+	if t.sub != nil {
+		return nil // the body stays in the shadow's buffer for the parent
+	}
 	if s.c == nil {
 		return ErrClosed
 	}

@@ -84,6 +84,7 @@ type Server struct {
 	sessions  sessionList                  // open connections
 	free      []*session                   // closed sessions kept for reuse
 	works     []*work                      // request states of idle or closed connections, for reuse
+	shadows   []*session                   // free shadow sessions of subrequests (subrequest.go)
 	vars      map[string]int               // declared set variables → index
 	rets      map[*conf.Return][]conf.Part // compiled return texts
 	logs      *accessLogs

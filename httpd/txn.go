@@ -72,16 +72,19 @@ type Txn struct {
 	proxy       proxyState // the proxy handler's state
 
 	// variables
-	vals      []string // values of set variables, by Server.vars index
-	valSet    []bool
-	args      string
-	argsSet   bool
-	argsNil   bool // $args was set to nil (not found until set again)
-	bodyState uint8
-	bodyCb    func(body []byte, err error)
-	expectOK  bool // "100 Continue" was sent
-	hijacked  bool // Hijack handed the connection over
-	bodyInit  bool // InitBody began a body that FinishBody has not ended
+	vals       []string // values of set variables, by Server.vars index
+	valSet     []bool
+	args       string
+	argsSet    bool
+	argsNil    bool // $args was set to nil (not found until set again)
+	bodyState  uint8
+	bodyCb     func(body []byte, err error)
+	expectOK   bool       // "100 Continue" was sent
+	hijacked   bool       // Hijack handed the connection over
+	sub        *subState  // set for a subrequest: its parent and callback
+	subs       []*session // the shadow sessions of this request's running subrequests
+	sharedVars bool       // vals and valSet are the parent's (share_all_vars)
+	bodyInit   bool       // InitBody began a body that FinishBody has not ended
 
 	ctx  any
 	strs [nLazy]string

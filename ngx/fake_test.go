@@ -220,3 +220,7 @@ func (x *fakeX) SetRequestBodyFile(path string, clean bool) error { return httpd
 func (x *fakeX) InitBody(size int64) error                        { return httpd.ErrBodyNotRead }
 func (x *fakeX) AppendBody(p []byte) error                        { return httpd.ErrBodyNotInit }
 func (x *fakeX) FinishBody() error                                { return httpd.ErrBodyNotInit }
+func (x *fakeX) IsSubrequest() bool                               { return false }
+func (x *fakeX) Subrequest(o httpd.SubOptions, done func(res *httpd.SubResult)) error {
+	return httpd.ErrSubDepth
+}

@@ -33,8 +33,7 @@ func (rn *Runner) injectReq(L *lua.LState, ngx *lua.LTable) []magic {
 			return lua.LBool(enter(L, errNoRequest, 0).exchange(L).HeadersSent())
 		}},
 		{name: "is_subrequest", get: func(L *lua.LState) lua.LValue {
-			enter(L, errNoRequest, 0).exchange(L)
-			return lua.LFalse // luring has no subrequests yet
+			return lua.LBool(enter(L, errNoRequest, 0).exchange(L).IsSubrequest())
 		}},
 	}
 }
@@ -46,11 +45,10 @@ func (rn *Runner) reqGetMethod(L *lua.LState) int {
 }
 
 // reqIsInternal is ngx.req.is_internal(): whether the request came from an
-// internal redirect or is a subrequest. luring has neither yet (no
-// ngx.exec, error_page or ngx.location.capture), so it is always false.
+// internal redirect or is a subrequest (luring has no internal redirects
+// yet: ngx.exec and error_page come later).
 func (rn *Runner) reqIsInternal(L *lua.LState) int {
-	enter(L, errNoRequest, 0).exchange(L)
-	L.Push(lua.LFalse)
+	L.Push(lua.LBool(enter(L, errNoRequest, 0).exchange(L).IsSubrequest()))
 	return 1
 }
 

@@ -59,6 +59,9 @@ func (rn *Runner) reqSocket(L *lua.LState) int {
 	raw := n == 1 && lua.LVAsBool(L.Get(1))
 	c := enter(L, errNoRequest, maskBody)
 	x := c.exchange(L)
+	if x.IsSubrequest() {
+		L.RaiseError("%s", errReqSockSubreq)
+	}
 	t := rn.newTCPObject(L, c.rq)
 	ts := tcpOf(t)
 	br, err := reqsock.Attach(ts.s, x, raw)

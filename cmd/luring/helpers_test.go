@@ -41,6 +41,7 @@ const (
 	portModulesMix  = 19725
 	portBody        = 19727
 	portBodyFile    = 19728
+	portCapture     = 19729
 )
 
 // addr is the listen address of port.

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/luring/luring/internal/testsrv"
+)
+
+// ngx.location.capture and capture_multi against the binary: the
+// behaviours t/020-subrequest.t and t/027-multi-capture.t pin, in this
+// project's words.
+const captureLocations = `
+        location = /cap {
+            content_by_lua_block {
+                local res = ngx.location.capture("/sub?a=1", {args = {b = "x y"}})
+                ngx.say(res.status, " [", res.body, "] ", type(res.header["X-Multi"]), " ",
+                    table.concat(res.header["X-Multi"], ","), " ", res.header["Content-Length"], " ", tostring(res.truncated))
+            }
+        }
+        location = /sub {
+            internal;
+            add_header X-Multi one;
+            add_header X-Multi two;
+            return 200 "sub $args";
+        }
+        location = /multi {
+            content_by_lua_block {
+                local t0 = ngx.now()
+                local a, b, c = ngx.location.capture_multi({{"/sleep?t=0.2"}, {"/sleep?t=0.3"}, {"/sleep?t=0.1"}})
+                ngx.say(a.body, b.body, c.body, ngx.now() - t0 < 0.55)
+            }
+        }
+        location = /sleep {
+            content_by_lua_block {
+                ngx.sleep(tonumber(ngx.var.arg_t))
+                ngx.print(ngx.var.arg_t, " ")
+            }
+        }
+        location = /opts {
+            content_by_lua_block {
+                ngx.req.read_body()
+                local r = ngx.location.capture("/echo", {method = ngx.HTTP_PUT, body = "own"})
+                ngx.say(r.body)
+                r = ngx.location.capture("/echo", {method = ngx.HTTP_POST})
+                ngx.say(r.body)
+                r = ngx.location.capture("/echo")
+                ngx.say(r.body)
+                r = ngx.location.capture("/echo", {always_forward_body = true})
+                ngx.say(r.body)
+                local ctx = {}
+                ngx.location.capture("/ctx", {ctx = ctx})
+                ngx.say(ctx.set, " ", ngx.ctx.set)
+                for _, bad in ipairs({{method = "GET"}, {body = {}}, {args = true}, {ctx = 1}}) do
+                    ngx.say(select(2, pcall(ngx.location.capture, "/echo", bad)))
+                end
+                ngx.say(select(2, pcall(ngx.location.capture_multi, {})))
+                ngx.say(select(2, pcall(ngx.location.capture_multi, {"/echo"})))
+                ngx.say(select(2, pcall(ngx.location.capture, "/../etc")))
+            }
+        }
+        location = /echo {
+            content_by_lua_block {
+                ngx.req.read_body()
+                ngx.print(ngx.req.get_method(), " ", ngx.req.get_body_data(), " ", ngx.is_subrequest, " ",
+                    ngx.req.is_internal(), " ", select(2, pcall(ngx.req.socket)))
+            }
+        }
+        location = /ctx {
+            content_by_lua_block { ngx.ctx.set = "in sub" }
+        }
+        location = /vars {
+            set $v parent;
+            content_by_lua_block {
+                local r = ngx.location.capture("/showvars", {vars = {v = "given"}})
+                ngx.say(r.body)
+                r = ngx.location.capture("/showvars", {copy_all_vars = true})
+                ngx.say(r.body, " ", ngx.var.v)
+                r = ngx.location.capture("/showvars", {share_all_vars = true})
+                ngx.say(r.body, " ", ngx.var.v)
+                r = ngx.location.capture("/showvars", {headers = {["X-H"] = "set"}})
+                ngx.say(r.body, " ", tostring(ngx.var.http_x_h))
+                ngx.say(select(2, pcall(ngx.location.capture, "/showvars", {vars = {nope = "x"}})))
+            }
+        }
+        location = /showvars {
+            content_by_lua_block {
+                ngx.print(tostring(ngx.var.v), " ", tostring(ngx.var.http_x_h))
+                ngx.var.v = "changed"
+            }
+        }
+        location = /main-flags {
+            content_by_lua_block { ngx.say(ngx.is_subrequest, " ", ngx.req.is_internal()) }
+        }
+`
+
+func TestCapture(t *testing.T) {
+	s := testsrv.Start(t, testsrv.Options{Addr: addr(portCapture), Conf: config(portCapture, "", "", captureLocations)})
+	assert.Equal(t, "200 [sub a=1&b=x%20y] table one,two 15 false\n", s.Get("/cap").Body)
+	assert.Equal(t, "0.2 0.3 0.1 true\n", s.Get("/multi").Body, "capture_multi runs its subrequests at once")
+	assert.Equal(t, "false false\n", s.Get("/main-flags").Body)
+	assert.Equal(t, "given nil\nparent nil parent\nparent nil changed\nnil set nil\n"+
+		`variable "nope" not found for writing; maybe it is a built-in variable that is not changeable or you forgot to use "set $nope '';" in the config file to define it first`+"\n",
+		s.Get("/vars").Body)
+	res := exchange(t, s, post("/opts", "parent"), 1)
+	assert.Equal(t, "PUT own true true attempt to read the request body in a subrequest\n"+
+		"POST parent true true attempt to read the request body in a subrequest\n"+
+		"GET nil true true attempt to read the request body in a subrequest\n"+
+		"GET parent true true attempt to read the request body in a subrequest\n"+
+		"in sub nil\n"+
+		"Bad http request method\nBad http request body\nBad args option value\n"+
+		"Bad ctx option value type number, expected a Lua table\n"+
+		"at least one subrequest should be specified\n"+
+		"the query argument 0 is not a table, but a string\n"+
+		"unsafe uri in argument #1: /../etc\n", res[0].Body)
+}
