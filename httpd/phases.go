@@ -296,6 +296,11 @@ func (t *Txn) special(code int) {
 		t.linger = true
 	}
 	page := t.s.lst.srv.pages.Page(code)
+	if t.sub != nil {
+		// ngx_lua takes a subrequest's result when it is finalized, before
+		// nginx makes the error page: the parent gets the status alone.
+		page = nil
+	}
 	t.ctypeSet = true
 	t.ctype = ""
 	t.clen = -1
@@ -364,8 +369,15 @@ func (t *Txn) closeNoResponse(status int) {
 		// status and no body (444 included).
 		t.step = stepDone
 		t.cancelWaits()
-		t.status, t.finished = status, true
-		s.body = s.body[:0]
+		t.finished = true
+		if t.committed && t.status != 0 {
+			// The response had begun (an upstream that went away mid-body):
+			// its status and the body so far, marked truncated.
+			t.sub.res.Truncated = true
+		} else {
+			t.status = status
+			s.body = s.body[:0]
+		}
 		t.subEnd()
 		return
 	}

@@ -58,9 +58,10 @@ type SubOptions struct {
 // SubResult is a subrequest's response. Body and Headers are valid during
 // the callback only.
 type SubResult struct {
-	Status  int
-	Headers []Header
-	Body    []byte
+	Status    int
+	Headers   []Header
+	Body      []byte
+	Truncated bool // the response ended early (its upstream went away or timed out)
 }
 
 // subState is what a subrequest's Txn keeps of its parent.

@@ -22,6 +22,7 @@ server {
     location = /wait { content_by_lua_block { wait } }
     location = /deep { content_by_lua_block { deep } }
     location = /close { return 444; }
+    location = /denied { return 403; }
 }`
 
 // subRunner is a fake runner whose main handler issues subrequests (o) and
@@ -101,9 +102,11 @@ func TestSubrequests(t *testing.T) {
 		{"an internal location, its headers and args", []SubOptions{{URI: "/ret", Args: "a=1"}},
 			"GET /main HTTP/1.1\r\nHost: a\r\n\r\n", "200|GET|ret a=1\n\n"},
 		{"several at once, in order", []SubOptions{{URI: "/ret", Args: "n=1"}, {URI: "/nowhere"}, {URI: "/ret", Method: "HEAD"}},
-			"GET /main HTTP/1.1\r\nHost: a\r\n\r\n", "200|GET|ret n=1\n404||" + string(ErrorPage(404, "luring")) + "200|HEAD|\n"},
+			"GET /main HTTP/1.1\r\nHost: a\r\n\r\n", "200|GET|ret n=1\n404||200|HEAD|\n"},
 		{"a body of its own, and the method", []SubOptions{{URI: "/body", Method: "POST", Body: []byte("hello"), HasBody: true}},
 			"GET /main HTTP/1.1\r\nHost: a\r\n\r\n", "200||POST hello sub=true\n"},
+		{"an error status comes without nginx's page, as ngx_lua takes it", []SubOptions{{URI: "/denied"}},
+			"GET /main HTTP/1.1\r\nHost: a\r\n\r\n", "403||\n"},
 		{"444 gives the status and no body", []SubOptions{{URI: "/close"}},
 			"GET /main HTTP/1.1\r\nHost: a\r\n\r\n", "444||\n"},
 		{"nesting stops at 50", []SubOptions{{URI: "/deep"}},

@@ -303,6 +303,6 @@ func subResultTable(L *lua.LState, res *httpd.SubResult) *lua.LTable {
 	}
 	t.RawSetString("header", h)
 	t.RawSetString("body", lua.LString(res.Body))
-	t.RawSetString("truncated", lua.LFalse)
+	t.RawSetString("truncated", lua.LBool(res.Truncated))
 	return t
 }

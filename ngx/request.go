@@ -386,6 +386,10 @@ func (rq *request) liveThreads() bool {
 func (rq *request) exitResult() httpd.PhaseResult {
 	switch code := rq.exitCode; {
 	case code == -1:
+		if rq.x != nil && rq.x.IsSubrequest() {
+			// NGX_ERROR finalizes a subrequest with 500 for its parent.
+			return httpd.PhaseResult{Outcome: httpd.Exit, Status: 500}
+		}
 		return httpd.PhaseResult{Outcome: httpd.Exit, Status: 444}
 	case code >= 200:
 		return httpd.PhaseResult{Outcome: httpd.Exit, Status: code}
