@@ -126,6 +126,9 @@ type Exchange interface {
 	RequestHeader(name string) (string, bool)
 	// RequestHeaders returns all request headers in order.
 	RequestHeaders() []Header
+	// SetRequestHeader replaces a request header's values (none removes
+	// it): ngx.req.set_header and clear_header.
+	SetRequestHeader(name string, values []string) error
 	// RemoteAddr is the client address without port ($remote_addr).
 	RemoteAddr() string
 
@@ -199,6 +202,9 @@ type Exchange interface {
 	AppendBody(p []byte) error
 	FinishBody() error
 
+	// StartMs is when the request began (its first byte), in Unix
+	// milliseconds (ngx.req.start_time, $request_time's origin).
+	StartMs() int64
 	// IsSubrequest reports whether the request is a subrequest.
 	IsSubrequest() bool
 	// Subrequest starts a subrequest (ngx.location.capture); done gets its

@@ -119,6 +119,7 @@ type work struct {
 	// out). In work rather than session: a session stays at 144 bytes.
 	inData   bool
 	pumpTask loop.Task // ReadBody's pump, scheduled to start it
+	subSt    subState  // a subrequest's link to its parent (Txn.sub points here)
 	pumpFn   func(c *loop.Conn)
 
 	// bodyNow holds a ReadBody outcome known at once until the run queue

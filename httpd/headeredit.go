@@ -122,3 +122,38 @@ func (t *Txn) bodyLengthChanged() {
 		t.bodyState = bodyUnread
 	}
 }
+
+// SetRequestHeader replaces every request header named name (any case)
+// with values, one line each; no values removes them (ngx.req.set_header,
+// clear_header). Known headers update what the request parsed from them
+// ($host, the body length, ...), as a headers-more input edit does. An
+// HTTP/0.9 request has no headers: nothing changes.
+func (t *Txn) SetRequestHeader(name string, values []string) error {
+	if t.req == nil || t.req.Version() < 1000 {
+		return nil
+	}
+	first := ""
+	if len(values) > 0 {
+		first = values[0]
+	}
+	// An empty value clears, as with the reference.
+	if err := t.editRequestHeader(name, false, []byte(first), false); err != nil {
+		return err
+	}
+	for _, v := range values[min(1, len(values)):] {
+		if v != "" {
+			t.addRequestField(name, v)
+		}
+	}
+	t.req.reindex()
+	return nil
+}
+
+// addRequestField appends a request header line (no edit of a known
+// header's parsed state beyond the index).
+func (t *Txn) addRequestField(name, value string) {
+	r := t.req
+	ks := putBytes(t, name)
+	vs := putBytes(t, value)
+	r.fields = append(r.fields, field{name: ks, value: vs, id: lookupHeader(ks.of(t.buf))})
+}

@@ -75,6 +75,9 @@ type subState struct {
 // IsSubrequest reports whether the request is a subrequest.
 func (t *Txn) IsSubrequest() bool { return t.sub != nil }
 
+// StartMs implements Exchange (a subrequest has its parent's).
+func (t *Txn) StartMs() int64 { return t.s.startMs }
+
 // Subrequest starts a subrequest of t; done gets its response once it
 // ended, on the loop's thread, never inside Subrequest (the subrequest
 // starts from the run queue). Abandoning t abandons its subrequests:
@@ -91,7 +94,10 @@ func (t *Txn) Subrequest(o SubOptions, done func(res *SubResult)) error {
 	s := t.s
 	srv := s.lst.srv
 	sh := srv.getShadow()
-	sh.c, sh.lst, sh.id, sh.addr, sh.requests = s.c, s.lst, s.id, s.addrs(), s.requests
+	if s.addr == nil {
+		s.addr = &connAddrs{} // shared, filled by whichever asks first
+	}
+	sh.c, sh.lst, sh.id, sh.addr, sh.requests = s.c, s.lst, s.id, s.addr, s.requests
 	sh.state = stBusy
 	sh.attach()
 	sh.startMs = s.startMs
@@ -146,7 +152,8 @@ func (t *Txn) Subrequest(o SubOptions, done func(res *SubResult)) error {
 	st := &sh.txn
 	st.begin()
 	st.srv, st.caps = t.srv, nil
-	st.sub = &subState{parent: t, depth: depth, done: done}
+	sh.subSt = subState{parent: t, depth: depth, done: done}
+	st.sub = &sh.subSt
 	st.bodyState = bodyNone
 	if hasBody {
 		sh.store.kept = true
@@ -197,7 +204,7 @@ func (t *Txn) subEnd() {
 	if p.active {
 		sub.done(res)
 	}
-	*res = SubResult{}
+	sh.subSt = subState{}
 	sh.srvRelease()
 }
 

@@ -224,3 +224,17 @@ func (x *fakeX) IsSubrequest() bool                               { return false
 func (x *fakeX) Subrequest(o httpd.SubOptions, done func(res *httpd.SubResult)) error {
 	return httpd.ErrSubDepth
 }
+func (x *fakeX) StartMs() int64 { return 1700000000123 }
+func (x *fakeX) SetRequestHeader(name string, values []string) error {
+	kept := x.reqHdrs[:0]
+	for _, h := range x.reqHdrs {
+		if !strings.EqualFold(h.Name, name) {
+			kept = append(kept, h)
+		}
+	}
+	for _, v := range values {
+		kept = append(kept, httpd.Header{Name: name, Value: v})
+	}
+	x.reqHdrs = kept
+	return nil
+}

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/luring/luring/httpd"
+	"github.com/luring/luring/lvm"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -21,6 +22,9 @@ func (rn *Runner) injectReq(L *lua.LState, ngx *lua.LTable) []magic {
 		{"get_uri_args", rn.reqGetURIArgs},
 		{"http_version", rn.reqHTTPVersion},
 		{"is_internal", rn.reqIsInternal},
+		{"start_time", rn.reqStartTime},
+		{"set_header", rn.reqSetHeader},
+		{"clear_header", rn.reqClearHeader},
 	})
 	rn.injectReqBody(L, req)
 	ngx.RawSetString("req", req)
@@ -233,4 +237,43 @@ func reqHeaderIndex(L *lua.LState) int {
 	}
 	L.Push(v)
 	return 1
+}
+
+// Error of ngx.req.set_header/clear_header (ngx_lua's).
+const errReqHeaderName = "bad 'name' argument: string expected, got %s"
+
+// reqSetHeader is ngx.req.set_header(name, value): value a string (numbers
+// and booleans tostring'ed), a table of them (one line each), or nil/{}
+// to clear. Unsafe bytes are %-escaped as in response headers.
+func (rn *Runner) reqSetHeader(L *lua.LState) int {
+	return rn.editReqHeader(L, L.Get(2))
+}
+
+// reqClearHeader is ngx.req.clear_header(name).
+func (rn *Runner) reqClearHeader(L *lua.LState) int {
+	return rn.editReqHeader(L, lua.LNil)
+}
+
+func (rn *Runner) editReqHeader(L *lua.LState, v lua.LValue) int {
+	nv := L.Get(1)
+	if nv == lua.LNil {
+		L.RaiseError(errReqHeaderName, "nil")
+	}
+	c := enter(L, errNoRequest, 0)
+	x := c.exchange(L)
+	name := escapeHeader(lvm.ToString(L, nv), true)
+	var vals []string
+	switch t := v.(type) {
+	case *lua.LNilType:
+	case *lua.LTable:
+		for i := 1; i <= t.Len(); i++ {
+			vals = append(vals, escapeHeader(lvm.ToString(L, t.RawGetInt(i)), false))
+		}
+	default:
+		vals = []string{escapeHeader(lvm.ToString(L, v), false)}
+	}
+	if err := x.SetRequestHeader(name, vals); err != nil {
+		L.RaiseError("%s", err.Error())
+	}
+	return 0
 }

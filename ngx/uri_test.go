@@ -39,3 +39,12 @@ func TestURIUtilities(t *testing.T) {
 			body: "'a\\'b\\\"c\\\\d\\n\\r\\t\\0\\Ze'\n"},
 	})
 }
+
+func TestGetPhaseAndStartTime(t *testing.T) {
+	h := newHarness(t, nil)
+	runSpecs(t, h, []spec{
+		{name: "get_phase in content", src: `ngx.say(ngx.get_phase())`, body: "content\n"},
+		{name: "get_phase in rewrite", phase: inRewrite, src: `ngx.say(ngx.get_phase())`, body: "rewrite\n", result: exitWith(200)},
+		{name: "start_time is the request's first byte, with ms", src: `ngx.say(string.format("%.3f", ngx.req.start_time()))`, body: "1700000000.123\n"},
+	})
+}

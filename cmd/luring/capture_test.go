@@ -90,6 +90,27 @@ const captureLocations = `
                 ngx.var.v = "changed"
             }
         }
+        location = /hdr {
+            content_by_lua_block {
+                ngx.req.set_header("X-A", "one")
+                ngx.req.set_header("X-B", {"b1", "b2"})
+                ngx.req.set_header("Foo", "new\nvalue")
+                ngx.req.set_header("Host", "other.host")
+                ngx.req.clear_header("User-Agent")
+                ngx.req.set_header("X-Empty", "")
+                local h = ngx.req.get_headers()
+                ngx.say(h["x-a"], " ", table.concat(h["x-b"], ","), " ", h.foo, " ", ngx.var.host, " ", tostring(h["user-agent"]), " ", tostring(h["x-empty"]))
+                local r = ngx.location.capture("/subhdr")
+                ngx.say(r.body, " ", tostring(ngx.req.get_headers()["x-sub"]))
+                ngx.say(pcall(ngx.req.set_header, nil, "x"))
+            }
+        }
+        location = /subhdr {
+            content_by_lua_block {
+                ngx.req.set_header("X-Sub", "only here")
+                ngx.print(ngx.var.http_x_a, " ", ngx.var.http_x_sub)
+            }
+        }
         location = /main-flags {
             content_by_lua_block { ngx.say(ngx.is_subrequest, " ", ngx.req.is_internal()) }
         }
@@ -100,6 +121,8 @@ func TestCapture(t *testing.T) {
 	assert.Equal(t, "200 [sub a=1&b=x%20y] table one,two 15 false\n", s.Get("/cap").Body)
 	assert.Equal(t, "0.2 0.3 0.1 true\n", s.Get("/multi").Body, "capture_multi runs its subrequests at once")
 	assert.Equal(t, "false false\n", s.Get("/main-flags").Body)
+	assert.Equal(t, "one b1,b2 new%0Avalue other.host nil nil\none only here nil\nfalsebad 'name' argument: string expected, got nil\n",
+		s.Get("/hdr").Body, "t/028: set_header, clear_header; a subrequest's edits stay its own")
 	assert.Equal(t, "given nil\nparent nil parent\nparent nil changed\nnil set nil\n"+
 		`variable "nope" not found for writing; maybe it is a built-in variable that is not changeable or you forgot to use "set $nope '';" in the config file to define it first`+"\n",
 		s.Get("/vars").Body)
