@@ -166,6 +166,8 @@ func init() {
 		"echo_request_body":      {ctx: ctxLocation | ctxIf, set: setEchoCmd},
 		"echo_foreach_split":     {ctx: ctxLocation | ctxIf, min: 2, max: argsAny, set: setEchoCmd},
 		"echo_end":               {ctx: ctxLocation | ctxIf, set: setEchoCmd},
+		"echo_location":          {ctx: ctxLocation | ctxIf, min: 1, max: 2, set: setEchoCmd},
+		"echo_location_async":    {ctx: ctxLocation | ctxIf, min: 1, max: 2, set: setEchoCmd},
 		"echo_before_body":       {ctx: ctxLocation | ctxIf, min: 0, max: argsAny, set: setEchoFilter},
 		"echo_after_body":        {ctx: ctxLocation | ctxIf, min: 0, max: argsAny, set: setEchoFilter},
 		"echo_status":            {ctx: ctxLocation | ctxIf, min: 1, max: 1, set: setEchoStatus},

@@ -5,9 +5,9 @@ import "strings"
 // This file reads the directives of the echo module (echo-nginx-module,
 // which OpenResty bundles): the content commands of a location, the
 // echo_before_body/echo_after_body filters and echo_status. httpd runs
-// them. The subrequest commands (echo_location, echo_subrequest, their
-// _async forms, echo_exec) are not implemented yet and stay "not
-// supported".
+// them. Of the subrequest commands echo_location and echo_location_async
+// are here; echo_subrequest, echo_subrequest_async and echo_exec are not
+// implemented yet and stay "not supported".
 
 // EchoOp is the opcode of one echo command.
 type EchoOp uint8
@@ -24,6 +24,8 @@ const (
 	EchoRequestBody                   // echo_request_body
 	EchoForeachSplit                  // echo_foreach_split [--] delimiter string
 	EchoEnd                           // echo_end
+	EchoLocation                      // echo_location uri [args]: a GET subrequest, waited for
+	EchoLocationAsync                 // echo_location_async uri [args]: a GET subrequest, its output in order
 )
 
 // EchoCmd is one echo directive. Its arguments are split the way the
@@ -68,6 +70,8 @@ var echoOps = map[string]EchoOp{
 	"echo_request_body":      EchoRequestBody,
 	"echo_foreach_split":     EchoForeachSplit,
 	"echo_end":               EchoEnd,
+	"echo_location":          EchoLocation,
+	"echo_location_async":    EchoLocationAsync,
 }
 
 // newEchoCmd splits the directive's arguments into options and

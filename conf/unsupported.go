@@ -70,7 +70,7 @@ func init() {
 		accept_mutex_delay  sendfile_max_chunk 
 		 set_real_ip_from mail imap_capabilities pop3_capabilities smtp_auth
 		
-		echo echo_location echo_location_async echo_sleep echo_duplicate
+		echo echo_sleep echo_duplicate
 		echo_flush echo_read_request_body echo_exec echo_subrequest echo_reset_timer
 		more_set_headers more_clear_headers more_set_input_headers more_clear_input_headers
 		set_by_lua set_by_lua_block set_by_lua_file

@@ -26,6 +26,23 @@ type echoState struct {
 	loopPC  int      // the echo_foreach_split command of the loop
 	choice  int      // the current item of the loop ($echo_it)
 	items   []string // the loop's items, substrings of the evaluated argument
+	// pend are the subrequests of echo_location(_async) whose output is not
+	// written yet, in the order they were issued; output of the handler made
+	// after one waits behind it (nginx's postpone filter keeps that order).
+	pend []echoPending
+	// syncWait: echo_location waits for the subrequests to drain; endWait:
+	// the commands are done and the response ends once they drained.
+	syncWait, endWait bool
+	// issued numbers the subrequests; shift is how many were drained, so
+	// subrequest number k is pend[k-shift].
+	issued, shift int
+}
+
+// echoPending is one subrequest of echo_location(_async).
+type echoPending struct {
+	done  bool
+	body  []byte // its response body, once done
+	after []byte // the handler's output made after it was issued
 }
 
 // Messages the echo module logs.
@@ -56,6 +73,96 @@ func (t *Txn) echoRun() {
 		}
 	}
 	if t.active {
+		if len(t.echo.pend) > 0 {
+			t.echo.endWait = true
+			t.echoWait()
+			return
+		}
+		t.echoHeader()
+		t.finishResponse()
+	}
+}
+
+// echoWrite writes the handler's output, behind the subrequests still
+// pending.
+func (t *Txn) echoWrite(b []byte) {
+	if n := len(t.echo.pend); n > 0 {
+		p := &t.echo.pend[n-1]
+		p.after = append(p.after, b...)
+		return
+	}
+	t.echoHeader()
+	_ = t.Write(b)
+}
+
+// echoLocation issues echo_location(_async)'s GET subrequest.
+func (t *Txn) echoLocation(cmd *conf.EchoCmd) bool {
+	uri, args := t.echoArg(cmd, 0), t.echoArg(cmd, 1)
+	if i := strings.IndexByte(uri, '?'); i >= 0 {
+		// The module's quirk: an explicit query string replaces the URI's.
+		if len(cmd.Args) < 2 {
+			args = uri[i+1:]
+		}
+		uri = uri[:i]
+	}
+	e := &t.echo
+	e.pend = append(e.pend, echoPending{})
+	seq := e.issued
+	e.issued++
+	err := t.Subrequest(SubOptions{URI: uri, Args: args}, func(res *SubResult) {
+		i := seq - t.echo.shift
+		if !t.active || i < 0 || i >= len(t.echo.pend) {
+			return
+		}
+		p := &t.echo.pend[i]
+		p.done, p.body = true, append(p.body[:0], res.Body...)
+		t.echoDrain()
+	})
+	if err != nil {
+		e.pend = e.pend[:len(e.pend)-1]
+		e.issued--
+		t.failRequest(500)
+		return false
+	}
+	if cmd.Op == conf.EchoLocation {
+		t.echo.syncWait = true
+		t.echoWait()
+		return false
+	}
+	return true
+}
+
+// echoDrain writes the finished subrequests at the head of the queue, with
+// the output that waited behind each, and goes on when a wait is over.
+func (t *Txn) echoDrain() {
+	e := &t.echo
+	n := 0
+	for n < len(e.pend) && e.pend[n].done {
+		t.echoHeader()
+		_ = t.Write(e.pend[n].body)
+		if len(e.pend[n].after) > 0 {
+			_ = t.Write(e.pend[n].after)
+		}
+		n++
+	}
+	if n == 0 {
+		return
+	}
+	// The later ones move to the front (their numbers shift by n).
+	rest := copy(e.pend, e.pend[n:])
+	clear(e.pend[rest:])
+	e.pend = e.pend[:rest]
+	e.shift += n
+	if len(e.pend) > 0 || !t.active {
+		return
+	}
+	switch {
+	case e.syncWait:
+		e.syncWait = false
+		t.echoResume()
+	case e.endWait:
+		e.endWait = false
+		t.waitFor(waitNone)
 		t.echoHeader()
 		t.finishResponse()
 	}
@@ -78,8 +185,7 @@ func (t *Txn) echoCmd(cmd *conf.EchoCmd) bool {
 		b := t.appendEchoLine(t.s.ebuf[:0], cmd)
 		t.s.ebuf = b
 		if len(b) > 0 {
-			t.echoHeader()
-			_ = t.Write(b)
+			t.echoWrite(b)
 		}
 	case conf.EchoDuplicate:
 		n, ok := echoSize(t.echoArg(cmd, 0))
@@ -120,9 +226,10 @@ func (t *Txn) echoCmd(cmd *conf.EchoCmd) bool {
 		return false
 	case conf.EchoRequestBody:
 		if st := &t.s.store; t.bodyState == bodyDone && st.length() > 0 {
-			t.echoHeader()
-			_ = t.Write(st.fileContent(t.s.ebuf[:0]))
+			t.echoWrite(st.fileContent(t.s.ebuf[:0]))
 		}
+	case conf.EchoLocation, conf.EchoLocationAsync:
+		return t.echoLocation(cmd)
 	case conf.EchoForeachSplit:
 		return t.echoForeach(cmd)
 	case conf.EchoEnd:

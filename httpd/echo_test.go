@@ -58,6 +58,13 @@ server {
     location = /foreach_dash { echo_foreach_split '-a-' $arg_list; echo $echo_it; echo_end; }
     location = /foreach_dashok { echo_foreach_split -- '-a-' $arg_list; echo $echo_it; echo_end; }
     location = /foreach_sleep { echo_foreach_split '-' $arg_list; echo_sleep 0.001; echo $echo_it; echo_end; }
+    location = /loc { echo hello; echo_location /loc_sub "a=1"; echo between; echo_location /loc_sub?x=y; echo end; }
+    location = /loc_args { echo_location /loc_sub?foo=Foo blah=Blah; }
+    location = /loc_async { echo_location_async /loc_sleep?t=0.05; echo mid; echo_location_async /loc_sleep?t=0.01; echo end; }
+    location = /loc_incr { echo_location /loc_incr_sub; echo_location_async /loc_incr_sub; echo_location /loc_incr_sub; }
+    location = /loc_sub { echo "sub $args"; }
+    location = /loc_sleep { echo_sleep $arg_t; echo "slept $arg_t"; }
+    location = /loc_incr_sub { echo $echo_incr; }
     location = /lone_end { echo x; echo_end; }
     location = /before { echo_before_body hello; echo_before_body -n "$request_method "; echo world; }
     location = /after { echo world; echo_after_body hello; echo_after_body $request_method; }
@@ -143,6 +150,10 @@ func TestEcho(t *testing.T) {
 	bigBody := strings.Repeat("a", 2048) + "b"
 	runWire(t, ts, []echoCase{
 		{"echo.t TEST 1: sanity", get("/echo"), ok200("hello\n"), ""},
+		{"location.t: echo_location waits, output in order", get("/loc"), ok200("hello\nsub a=1\nbetween\nsub x=y\nend\n"), ""},
+		{"location.t TEST 16: an explicit query string replaces the URI's", get("/loc_args"), ok200("sub blah=Blah\n"), ""},
+		{"location-async.t: concurrent, output in issue order", get("/loc_async"), ok200("slept 0.05\nmid\nslept 0.01\nend\n"), ""},
+		{"location.t TEST 19: one $echo_incr per main request", get("/loc_incr"), ok200("1\n2\n3\n"), ""},
 		{"echo.t TEST 2: multiple args", get("/args"), ok200("say hello world\n"), ""},
 		{"echo.t TEST 3: multiple directives", get("/multi"), ok200("say that\nhello\nworld !\n"), ""},
 		{"echo.t TEST 4: no arguments", get("/noargs"), ok200("\n\n"), ""},

@@ -50,8 +50,13 @@ func (t *Txn) appendEchoVar(dst []byte, name string) (out []byte, found, known b
 		}
 		return append(dst, t.echo.items[t.echo.choice]...), true, true
 	case "echo_incr":
-		t.echo.counter++
-		return strconv.AppendInt(dst, int64(t.echo.counter), 10), true, true
+		// One counter per main request, its subrequests included.
+		m := t
+		for m.sub != nil {
+			m = m.sub.parent
+		}
+		m.echo.counter++
+		return strconv.AppendInt(dst, int64(m.echo.counter), 10), true, true
 	case "echo_response_status":
 		if t.status == 0 {
 			return dst, false, true
