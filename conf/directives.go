@@ -67,6 +67,7 @@ func init() {
 		"client_body_buffer_size":      {ctx: ctxHSL, min: 1, max: 1, set: setClientBodyBufferSize},
 		"client_body_timeout":          {ctx: ctxHSL, min: 1, max: 1, set: setClientBodyTimeout},
 		"send_timeout":                 {ctx: ctxHSL, min: 1, max: 1, set: setSendTimeout},
+		"error_page":                   {ctx: ctxHSLI, min: 2, max: argsAny, set: setErrorPage},
 		"add_header":                   {ctx: ctxHSLI, min: 2, max: 3, set: setAddHeader},
 		"sendfile":                     {ctx: ctxHSLI, min: flagArgs, max: flagArgs, set: setFlagNoop},
 		"client_body_in_file_only":     {ctx: ctxHSL, min: 1, max: 1, set: setClientBodyInFile},
@@ -137,8 +138,7 @@ func init() {
 		"proxy_redirect":             {ctx: ctxHSL, min: 1, max: 2, set: setProxyRedirect},
 		// accepted: the response streams through whatever buffers it needs
 		"proxy_request_buffering": {ctx: ctxHSL, min: flagArgs, max: flagArgs, set: setFlagNoop},
-		// only statuses error_page names are intercepted, and error_page is not there yet
-		"proxy_intercept_errors":  {ctx: ctxHSL, min: flagArgs, max: flagArgs, set: setFlagNoop},
+		"proxy_intercept_errors":  {ctx: ctxHSL, min: flagArgs, max: flagArgs, set: setFlag(func(s *Settings) *bool { return &s.Proxy.InterceptErrors })},
 		"proxy_buffer_size":       {ctx: ctxHSL, min: 1, max: 1, set: setNoop},
 		"proxy_buffers":           {ctx: ctxHSL, min: 2, max: 2, set: setNoop},
 		"proxy_busy_buffers_size": {ctx: ctxHSL, min: 1, max: 1, set: setNoop},

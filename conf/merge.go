@@ -82,6 +82,9 @@ func mergeSettings(c, p *Settings) {
 	if inherit("client_body_in_single_buffer") {
 		c.ClientBodySingleBuf = p.ClientBodySingleBuf
 	}
+	if inherit("error_page") {
+		c.ErrorPages = p.ErrorPages
+	}
 	if inherit("add_header") {
 		c.AddHeaders = p.AddHeaders
 	}

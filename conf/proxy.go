@@ -30,17 +30,18 @@ type ProxyPass struct {
 
 // ProxySettings are the proxy module's per-location directives.
 type ProxySettings struct {
-	Headers        []ProxyHeader // proxy_set_header in order
-	HTTPVersion    string        // proxy_http_version; default "1.0"
-	PassHeaders    bool          // proxy_pass_request_headers; default on
-	PassBody       bool          // proxy_pass_request_body; default on
-	Buffering      bool          // proxy_buffering; default on (off: each read is sent on at once)
-	ConnectTimeout time.Duration // proxy_connect_timeout; default 60s
-	ReadTimeout    time.Duration // proxy_read_timeout; default 60s
-	SendTimeout    time.Duration // proxy_send_timeout; default 60s
-	Hide           []string      // proxy_hide_header: response headers not passed (besides nginx's list)
-	Pass           []string      // proxy_pass_header: headers of nginx's list passed anyway
-	RedirectOff    bool          // proxy_redirect off
+	Headers         []ProxyHeader // proxy_set_header in order
+	HTTPVersion     string        // proxy_http_version; default "1.0"
+	PassHeaders     bool          // proxy_pass_request_headers; default on
+	PassBody        bool          // proxy_pass_request_body; default on
+	Buffering       bool          // proxy_buffering; default on (off: each read is sent on at once)
+	InterceptErrors bool          // proxy_intercept_errors: an upstream status >= 300 with an error_page goes to it
+	ConnectTimeout  time.Duration // proxy_connect_timeout; default 60s
+	ReadTimeout     time.Duration // proxy_read_timeout; default 60s
+	SendTimeout     time.Duration // proxy_send_timeout; default 60s
+	Hide            []string      // proxy_hide_header: response headers not passed (besides nginx's list)
+	Pass            []string      // proxy_pass_header: headers of nginx's list passed anyway
+	RedirectOff     bool          // proxy_redirect off
 }
 
 // ProxyHeader is one proxy_set_header: a value that evaluates empty
@@ -235,6 +236,9 @@ func mergeProxy(c, p *Settings) {
 	}
 	if inherit("proxy_buffering") {
 		cp.Buffering = pp.Buffering
+	}
+	if inherit("proxy_intercept_errors") {
+		cp.InterceptErrors = pp.InterceptErrors
 	}
 	if inherit("proxy_connect_timeout") {
 		cp.ConnectTimeout = pp.ConnectTimeout

@@ -113,6 +113,7 @@ type Settings struct {
 	ClientBodySingleBuf bool          // client_body_in_single_buffer; luring always keeps a memory body in one buffer
 	NeedRequestBody     bool          // lua_need_request_body: read the body before the Lua handlers run
 	AddHeaders          []AddHeader   // add_header directives in force: a level's own replace the inherited ones, as nginx merges them
+	ErrorPages          []ErrorPage   // error_page directives in force: a level's own replace the inherited ones
 	CheckClientAbort    bool          // lua_check_client_abort: a client's close runs ngx.on_abort's handler or ends the request
 	KeepaliveTimeout    time.Duration // 0 disables keep-alive; default 75s
 	KeepaliveHeader     time.Duration // Keep-Alive: timeout=N header value; 0 = no header

@@ -41,7 +41,7 @@ func init() {
 		connection_pool_size
 		create_full_put_path dav_access dav_methods debug_connection debug_points
 		 deny directio directio_alignment disable_symlinks empty_gif
-		error_page etag events_debug expires fastcgi_pass flv geo geoip_city
+		etag events_debug expires fastcgi_pass flv geo geoip_city
 		geoip_country gunzip gzip hash health_check http2 http2_max_concurrent_streams
 		http3 if if_modified_since ignore_invalid_headers image_filter
 		 ip_hash keepalive keepalive_time 

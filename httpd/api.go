@@ -54,12 +54,17 @@ const (
 	// Fail: a Lua error; the runner has logged it; finalize with 500
 	// unless headers were sent (then the connection is closed).
 	Fail
+	// Redirect: ngx.exec(URI, Args): an internal redirect; the request
+	// starts over at URI (a path, or "@name") with a fresh Lua context.
+	Redirect
 )
 
 // PhaseResult is the result of one phase handler.
 type PhaseResult struct {
 	Outcome Outcome
-	Status  int // with Exit
+	Status  int    // with Exit
+	URI     string // with Redirect
+	Args    string // with Redirect: the new query string ("" for none)
 }
 
 // LuaRunner runs Lua handlers for the phase engine. Package ngx implements
@@ -126,6 +131,8 @@ type Exchange interface {
 	RequestHeader(name string) (string, bool)
 	// RequestHeaders returns all request headers in order.
 	RequestHeaders() []Header
+	// RawHeader is the main request's head as received (ngx.req.raw_header).
+	RawHeader(noRequestLine bool) []byte
 	// SetRequestHeader replaces a request header's values (none removes
 	// it): ngx.req.set_header and clear_header.
 	SetRequestHeader(name string, values []string) error
@@ -207,6 +214,9 @@ type Exchange interface {
 	StartMs() int64
 	// IsSubrequest reports whether the request is a subrequest.
 	IsSubrequest() bool
+	// Internal reports whether the request is a subrequest or went through
+	// an internal redirect (ngx.req.is_internal).
+	Internal() bool
 	// Subrequest starts a subrequest (ngx.location.capture); done gets its
 	// response once it ended, never inside Subrequest.
 	Subrequest(o SubOptions, done func(res *SubResult)) error

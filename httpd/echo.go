@@ -358,7 +358,7 @@ func (t *Txn) echoHeader() {
 	st := t.settings()
 	t.status = st.EchoStatus
 	if t.ctype == "" {
-		t.ctype, t.ctypeSet = defaultFileType(unsafeString(t.req.Path(t.buf)), st.DefaultType), true
+		t.ctype, t.ctypeSet = defaultFileType(unsafeString(t.path()), st.DefaultType), true
 	}
 	t.clen, t.noLength = -1, true
 	t.dropHeader("accept-ranges")

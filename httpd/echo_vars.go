@@ -34,7 +34,7 @@ func (t *Txn) appendEchoVar(dst []byte, name string) (out []byte, found, known b
 	case "echo_request_method", "echo_client_request_method":
 		return append(dst, t.req.Method(t.buf)...), true, true
 	case "echo_request_uri", "echo_cacheable_request_uri":
-		p := t.req.Path(t.buf)
+		p := t.path()
 		return append(dst, p...), len(p) > 0, true
 	case "echo_request_body":
 		b := t.s.store.data()

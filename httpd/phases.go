@@ -69,7 +69,7 @@ func (t *Txn) run() {
 }
 
 func (t *Txn) findLocation() {
-	path := unsafeString(t.req.Path(t.buf))
+	path := unsafeString(t.path())
 	if t.srv.AutoRedirect[path] {
 		// nginx's auto_redirect: "location /t/" proxies, "/t" is sent there.
 		t.redirectSlash(path)
@@ -84,7 +84,7 @@ func (t *Txn) findLocation() {
 	if caps != nil {
 		t.caps = cloneStrings(caps)
 	}
-	if loc.Internal && t.sub == nil {
+	if loc.Internal && t.sub == nil && !t.internal {
 		t.special(404)
 		return
 	}
@@ -248,7 +248,51 @@ func (t *Txn) handle(res PhaseResult) {
 			return
 		}
 		t.closeNoResponse(500)
+	case Redirect:
+		t.internalRedirect(res.URI, res.Args)
 	}
+}
+
+// maxRedirects is nginx's limit of internal redirects of a request
+// (NGX_HTTP_MAX_URI_CHANGES).
+const maxRedirects = 10
+
+// internalRedirect restarts the request at uri ("@name": a named
+// location) with args as its query string: error_page and ngx.exec. The
+// Lua context starts fresh; the request counts as internal from now on.
+func (t *Txn) internalRedirect(uri, args string) {
+	t.redirects++
+	if t.redirects > maxRedirects {
+		t.logf(conf.LogError, "rewrite or internal redirection cycle while internally redirecting to \"%s\"", uri)
+		t.errPage = true // this 500 is not redirected again
+		t.special(500)
+		return
+	}
+	t.releaseCtx()
+	t.internal = true
+	t.caps = nil
+	t.pending = false
+	t.have &^= 1<<lzURI | 1<<lzArgs
+	if strings.HasPrefix(uri, "@") {
+		loc := t.srv.FindNamed(uri)
+		if loc == nil {
+			t.logf(conf.LogError, "could not find named location \"%s\"", uri)
+			t.errPage = true
+			t.special(500)
+			return
+		}
+		t.loc = loc
+		t.step = stepLocationRewrite
+	} else {
+		if path, q, ok := strings.Cut(uri, "?"); ok {
+			uri, args = path, q
+		}
+		t.uri, t.uriSet = uri, true
+		t.args, t.argsSet, t.argsNil = args, true, false
+		t.loc = nil
+		t.step = stepServerRewrite
+	}
+	t.run()
 }
 
 // exit is ngx.exit(status) with status >= 200 or 444.
@@ -260,6 +304,7 @@ func (t *Txn) exit(status int) {
 	case t.committed:
 		t.finishResponse()
 	case status >= 300:
+		t.status = status // as ngx.exit sets the response status (an error_page with "=" keeps it)
 		t.special(status)
 	case status >= 200:
 		t.status = status
@@ -291,6 +336,9 @@ func (t *Txn) special(code int) {
 		t.finishResponse()
 		return
 	}
+	if t.errorPage(code) {
+		return
+	}
 	t.status, t.fixedLen = code, true
 	if noKeepalive(code) {
 		t.linger = true
@@ -320,6 +368,44 @@ func (t *Txn) special(code int) {
 		t.commit()
 	}
 	t.finishResponse()
+}
+
+// errorPage applies the error_page for code, if one is in force and the
+// request was not redirected by one already (recursive_error_pages off):
+// an internal redirect, the response's status the page's setting; an
+// absolute URL is a 302 to it instead, as in nginx.
+func (t *Txn) errorPage(code int) bool {
+	if t.errPage || t.sub != nil || t.srv == nil {
+		return false
+	}
+	ep := conf.ErrorPageFor(t.settings().ErrorPages, code)
+	if ep == nil {
+		return false
+	}
+	t.errPage = true
+	uri := t.eval(ep.URI)
+	if strings.HasPrefix(uri, "http://") || strings.HasPrefix(uri, "https://") {
+		t.SetResponseHeader("Location", []string{uri})
+		status := 302
+		if ep.Status >= 301 && ep.Status <= 308 {
+			status = ep.Status
+		}
+		t.special(status)
+		return true
+	}
+	// "=code" fixes the page's status, "=" lets the page's handler answer
+	// with its own (or the status a handler set before, as ngx.exit sets
+	// it), and otherwise the error's status stays.
+	switch {
+	case ep.Keep:
+		t.errStatus = 0
+	case ep.Status > 0:
+		t.errStatus, t.status = ep.Status, ep.Status
+	default:
+		t.errStatus = code
+	}
+	t.internalRedirect(uri, "")
+	return true
 }
 
 // finishResponse ends the body, runs the log phase and ends the request.

@@ -349,6 +349,14 @@ func (t *Txn) proxyHead(data []byte) (int, bool) {
 		t.proxyFail(502, logProxyBadHead, t.proxy.url)
 		return len(data), true
 	}
+	if st := t.settings(); status >= 300 && st.Proxy.InterceptErrors && conf.ErrorPageFor(st.ErrorPages, status) != nil {
+		// proxy_intercept_errors: the upstream's answer gives way to the
+		// error_page of its status.
+		t.proxyRelease()
+		t.hdrs = t.hdrs[:0]
+		t.special(status)
+		return len(data), true
+	}
 	t.status = status
 	t.proxy.step = pxBody
 	if t.req.MethodID() == MethodHEAD || status == 204 || status == 304 || status < 200 {

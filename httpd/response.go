@@ -263,6 +263,9 @@ func (t *Txn) commit() {
 		return
 	}
 	t.committed = true
+	if t.errStatus > 0 {
+		t.status = t.errStatus // an error_page's response keeps the error's status
+	}
 	if t.status == 0 {
 		t.status = 200
 	}

@@ -1,6 +1,7 @@
 package httpd
 
 import (
+	"bytes"
 	"errors"
 	"strconv"
 
@@ -74,6 +75,9 @@ type subState struct {
 
 // IsSubrequest reports whether the request is a subrequest.
 func (t *Txn) IsSubrequest() bool { return t.sub != nil }
+
+// Internal implements Exchange.
+func (t *Txn) Internal() bool { return t.sub != nil || t.internal }
 
 // StartMs implements Exchange (a subrequest has its parent's).
 func (t *Txn) StartMs() int64 { return t.s.startMs }
@@ -269,4 +273,23 @@ func hasHeaderNamed(hs []Header, name string) bool {
 		}
 	}
 	return false
+}
+
+// RawHeader implements Exchange: the main request's head as the client
+// sent it, its request line left out with noRequestLine.
+func (t *Txn) RawHeader(noRequestLine bool) []byte {
+	m := t
+	for m.sub != nil {
+		m = m.sub.parent
+	}
+	if m.req == nil {
+		return nil
+	}
+	h := m.req.RawHead(m.buf)
+	if noRequestLine {
+		if i := bytes.IndexByte(h, '\n'); i >= 0 {
+			h = h[i+1:]
+		}
+	}
+	return h
 }

@@ -84,7 +84,14 @@ type Txn struct {
 	sub        *subState  // set for a subrequest: its parent and callback
 	subs       []*session // the shadow sessions of this request's running subrequests
 	sharedVars bool       // vals and valSet are the parent's (share_all_vars)
-	bodyInit   bool       // InitBody began a body that FinishBody has not ended
+	// An internal redirect (error_page, ngx.exec) replaces the URI:
+	uri       string // the new path
+	uriSet    bool   // uri is in force
+	internal  bool   // the request went through an internal redirect
+	redirects uint8  // internal redirects so far (nginx stops at 10)
+	errPage   bool   // an error_page redirect happened (recursive_error_pages off)
+	errStatus int    // the status error_page's redirect answers with (0: the new location's)
+	bodyInit  bool   // InitBody began a body that FinishBody has not ended
 
 	ctx  any
 	strs [nLazy]string
@@ -221,7 +228,21 @@ func (t *Txn) Method() string { return t.lazy(lzMethod, t.req.Method(t.buf)) }
 func (t *Txn) RequestLine() string { return t.lazy(lzLine, t.req.RequestLine(t.buf)) }
 
 // URI implements Exchange.
-func (t *Txn) URI() string { return t.lazy(lzURI, t.req.Path(t.buf)) }
+func (t *Txn) URI() string {
+	if t.uriSet {
+		return t.uri
+	}
+	return t.lazy(lzURI, t.req.Path(t.buf))
+}
+
+// path is the request's URI path: the parsed one, or where an internal
+// redirect sent it.
+func (t *Txn) path() []byte {
+	if t.uriSet {
+		return unsafe.Slice(unsafe.StringData(t.uri), len(t.uri))
+	}
+	return t.req.Path(t.buf)
+}
 
 // RequestURI implements Exchange.
 func (t *Txn) RequestURI() string { return t.lazy(lzRequestURI, t.req.RequestURI(t.buf)) }

@@ -105,7 +105,7 @@ func (t *Txn) appendVar(dst []byte, name string) ([]byte, bool) {
 	s, r, b := t.s, t.req, t.buf
 	switch name {
 	case "uri", "document_uri":
-		return append(dst, r.Path(b)...), true
+		return append(dst, t.path()...), true
 	case "request_uri":
 		return append(dst, r.RequestURI(b)...), true
 	case "args", "query_string":

@@ -238,3 +238,5 @@ func (x *fakeX) SetRequestHeader(name string, values []string) error {
 	x.reqHdrs = kept
 	return nil
 }
+func (x *fakeX) RawHeader(noRequestLine bool) []byte { return nil }
+func (x *fakeX) Internal() bool                      { return false }

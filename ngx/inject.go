@@ -42,17 +42,17 @@ func (rn *Runner) inject(L *lua.LState) {
 	ngx := L.NewTable()
 	var magics []magic
 
-	rn.injectConst(L, ngx)                                                             // const.go: ngx.OK ..., HTTP_*, log levels, ngx.null
-	rn.injectSay(L, ngx)                                                               // say.go: say, print, flush, eof, send_headers
-	rn.injectExit(L, ngx)                                                              // exit.go: exit
-	magics = append(magics, rn.statusMagic()...)                                       // status.go: ngx.status
-	rn.injectHeader(L, ngx)                                                            // header.go: ngx.header
-	rn.injectResp(L, ngx)                                                              // resp.go: ngx.resp
-	rn.injectSleep(L, ngx)                                                             // sleep.go: sleep
-	rn.injectTime(L, ngx)                                                              // time.go: now, time, update_time, today, ...
-	rn.injectLog(L, ngx)                                                               // log.go: log, and the global print
-	rn.injectThread(L, ngx)                                                            // thread.go: ngx.thread.spawn/wait/kill; abort.go: ngx.on_abort
-	setFuncs(L, ngx, []binding{{"get_phase", rn.getPhase}, {"redirect", rn.redirect}}) // phase.go, redirect.go
+	rn.injectConst(L, ngx)                                                                                // const.go: ngx.OK ..., HTTP_*, log levels, ngx.null
+	rn.injectSay(L, ngx)                                                                                  // say.go: say, print, flush, eof, send_headers
+	rn.injectExit(L, ngx)                                                                                 // exit.go: exit
+	magics = append(magics, rn.statusMagic()...)                                                          // status.go: ngx.status
+	rn.injectHeader(L, ngx)                                                                               // header.go: ngx.header
+	rn.injectResp(L, ngx)                                                                                 // resp.go: ngx.resp
+	rn.injectSleep(L, ngx)                                                                                // sleep.go: sleep
+	rn.injectTime(L, ngx)                                                                                 // time.go: now, time, update_time, today, ...
+	rn.injectLog(L, ngx)                                                                                  // log.go: log, and the global print
+	rn.injectThread(L, ngx)                                                                               // thread.go: ngx.thread.spawn/wait/kill; abort.go: ngx.on_abort
+	setFuncs(L, ngx, []binding{{"get_phase", rn.getPhase}, {"redirect", rn.redirect}, {"exec", rn.exec}}) // phase.go, redirect.go
 	rn.injectURI(L, ngx)
 	rn.injectLocation(L, ngx)                        // location.go: ngx.location.capture, capture_multi                             // uri.go: escape_uri, unescape_uri, encode_args, decode_args, quote_sql_str
 	rn.injectSocket(L, ngx)                          // socket.go, socket_tcp.go, socket_until.go, socket_udp.go: ngx.socket.*

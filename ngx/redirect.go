@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/luring/luring/httpd"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -64,4 +65,58 @@ func escapeControls(s string) string {
 		b.WriteByte(s[i])
 	}
 	return b.String()
+}
+
+// Error strings of ngx.exec (ngx_lua's).
+const (
+	errExecArgs  = "expecting one or two arguments, but got %d"
+	errExecEmpty = "The uri argument is empty"
+	errExecSent  = "attempt to call ngx.exec after sending out response headers"
+	errExecURI   = "unsafe uri"
+)
+
+// exec is ngx.exec(uri, args?): an internal redirect. The handler ends
+// here (as with ngx.exit); httpd starts the request over at uri, named
+// locations ("@name") included, with a fresh ngx.ctx.
+func (rn *Runner) exec(L *lua.LState) int {
+	n := L.GetTop()
+	if n != 1 && n != 2 {
+		L.RaiseError(errExecArgs, n)
+	}
+	uri := L.CheckString(1)
+	if uri == "" {
+		L.RaiseError("%s", errExecEmpty)
+	}
+	args := ""
+	switch v := L.Get(2).(type) {
+	case *lua.LNilType:
+	case *lua.LTable:
+		args = encodeArgs(L, v)
+	default:
+		s, ok := luaString(v)
+		if !ok {
+			argError(L, 2, "string, number, or table expected, but got "+typeName(v))
+		}
+		args = s
+	}
+	if !strings.HasPrefix(uri, "@") {
+		path, q, ok := strings.Cut(uri, "?")
+		if unsafeURI(path) {
+			L.RaiseError("%s", errExecURI)
+		}
+		if ok {
+			uri, args = path, joinArgs(q, args)
+		}
+	} else {
+		args = "" // a named location takes no arguments
+	}
+	c := enter(L, errNoRequest, ctxRewrite|ctxAccess|ctxContent)
+	x := c.exchange(L)
+	if x.HeadersSent() {
+		L.RaiseError("%s", errExecSent)
+	}
+	rq := c.rq
+	rq.exited = true
+	rq.exec = &httpd.PhaseResult{Outcome: httpd.Redirect, URI: uri, Args: args}
+	return c.await(L, nil) // never resumed: the handler ends
 }

@@ -24,6 +24,7 @@ func (rn *Runner) injectReq(L *lua.LState, ngx *lua.LTable) []magic {
 		{"is_internal", rn.reqIsInternal},
 		{"start_time", rn.reqStartTime},
 		{"set_header", rn.reqSetHeader},
+		{"raw_header", rn.reqRawHeader},
 		{"clear_header", rn.reqClearHeader},
 	})
 	rn.injectReqBody(L, req)
@@ -52,7 +53,7 @@ func (rn *Runner) reqGetMethod(L *lua.LState) int {
 // internal redirect or is a subrequest (luring has no internal redirects
 // yet: ngx.exec and error_page come later).
 func (rn *Runner) reqIsInternal(L *lua.LState) int {
-	L.Push(lua.LBool(enter(L, errNoRequest, 0).exchange(L).IsSubrequest()))
+	L.Push(lua.LBool(enter(L, errNoRequest, 0).exchange(L).Internal()))
 	return 1
 }
 
@@ -276,4 +277,12 @@ func (rn *Runner) editReqHeader(L *lua.LState, v lua.LValue) int {
 		L.RaiseError("%s", err.Error())
 	}
 	return 0
+}
+
+// reqRawHeader is ngx.req.raw_header(no_request_line?): the head as the
+// client sent it (the main request's in a subrequest).
+func (rn *Runner) reqRawHeader(L *lua.LState) int {
+	x := enter(L, errNoRequest, 0).exchange(L)
+	L.Push(lua.LString(x.RawHeader(lua.LVAsBool(L.Get(1)))))
+	return 1
 }

@@ -59,6 +59,8 @@ type request struct {
 
 	exited   bool // ngx.exit was called; exitCode says with what
 	exitCode int
+	// exec is ngx.exec's target when it ended the handler (exited too).
+	exec     *httpd.PhaseResult
 	failed   bool // the entry thread died of an error
 	seenBody bool // ngx.say/print wrote body bytes (ngx.flush's "nothing to flush")
 }
@@ -166,6 +168,7 @@ func (rq *request) begin(cx context) {
 	rq.pending = false
 	rq.result = httpd.PhaseResult{}
 	rq.exited, rq.exitCode, rq.failed = false, 0, false
+	rq.exec = nil
 	rq.onAbort = nil
 }
 
@@ -384,6 +387,9 @@ func (rq *request) liveThreads() bool {
 // exitResult maps ngx.exit's code to the phase result: ngx.OK (and other
 // codes below 200) go on, ngx.ERROR closes the connection like 444.
 func (rq *request) exitResult() httpd.PhaseResult {
+	if rq.exec != nil {
+		return *rq.exec
+	}
 	switch code := rq.exitCode; {
 	case code == -1:
 		if rq.x != nil && rq.x.IsSubrequest() {

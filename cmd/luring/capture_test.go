@@ -111,6 +111,19 @@ const captureLocations = `
                 ngx.print(ngx.var.http_x_a, " ", ngx.var.http_x_sub)
             }
         }
+        location = /exec { content_by_lua_block { ngx.ctx.x = 1 ngx.exec("/target", {a = 1}) } }
+        location = /target { internal; content_by_lua_block { ngx.say("target ", ngx.var.args, " ctx=", tostring(ngx.ctx.x), " ", ngx.req.is_internal(), " ", ngx.var.request_uri) } }
+        location = /execnamed { rewrite_by_lua_block { ngx.exec("@named") } }
+        location @named { echo "named $uri"; }
+        location = /loop { content_by_lua_block { ngx.exec("/loop") } }
+        location = /execsent { content_by_lua_block { ngx.say("x") ngx.flush(true) ngx.say(pcall(ngx.exec, "/target")) } }
+        location = /ep404 { error_page 404 /epage; content_by_lua_block { ngx.exit(404) } }
+        location = /epkeep { error_page 404 = /epage; content_by_lua_block { ngx.exit(404) } }
+        location = /ep500 { error_page 500 =200 @fix; return 500; }
+        location @fix { echo "fixed $uri"; }
+        location = /epage { internal; content_by_lua_block { ngx.say("page ", ngx.var.uri, " ", ngx.status) } }
+        location = /raw { content_by_lua_block { ngx.print(ngx.req.raw_header(), "|", ngx.req.raw_header(true), "|", ngx.location.capture("/rawsub").body) } }
+        location = /rawsub { content_by_lua_block { ngx.print(#ngx.req.raw_header()) } }
         location = /main-flags {
             content_by_lua_block { ngx.say(ngx.is_subrequest, " ", ngx.req.is_internal()) }
         }
@@ -121,6 +134,21 @@ func TestCapture(t *testing.T) {
 	assert.Equal(t, "200 [sub a=1&b=x%20y] table one,two 15 false\n", s.Get("/cap").Body)
 	assert.Equal(t, "0.2 0.3 0.1 true\n", s.Get("/multi").Body, "capture_multi runs its subrequests at once")
 	assert.Equal(t, "false false\n", s.Get("/main-flags").Body)
+	assert.Equal(t, "target a=1 ctx=nil true /exec\n", s.Get("/exec").Body, "ngx.exec: new URI and args, a fresh ctx, internal")
+	assert.Equal(t, "named /execnamed\n", s.Get("/execnamed").Body)
+	assert.Equal(t, 500, s.Get("/loop").Status)
+	assert.Contains(t, s.ErrorLog(), `rewrite or internal redirection cycle while internally redirecting to "/loop"`)
+	assert.Equal(t, "x\nfalseattempt to call ngx.exec after sending out response headers\n", s.Get("/execsent").Body)
+	for path, want := range map[string]struct {
+		status int
+		body   string
+	}{"/ep404": {404, "page /epage 404\n"}, "/epkeep": {404, "page /epage 404\n"}, "/ep500": {200, "fixed /ep500\n"}} {
+		res := s.Get(path)
+		assert.Equal(t, want.status, res.Status, path)
+		assert.Equal(t, want.body, res.Body, path)
+	}
+	raw := exchange(t, s, "GET /raw HTTP/1.1\r\nHost: a\r\nX-A: b\r\n\r\n", 1)[0].Body
+	assert.Equal(t, "GET /raw HTTP/1.1\r\nHost: a\r\nX-A: b\r\n\r\n|Host: a\r\nX-A: b\r\n\r\n|38", raw, "raw_header, in a subrequest the main request's")
 	assert.Equal(t, "one b1,b2 new%0Avalue other.host nil nil\none only here nil\nfalsebad 'name' argument: string expected, got nil\n",
 		s.Get("/hdr").Body, "t/028: set_header, clear_header; a subrequest's edits stay its own")
 	assert.Equal(t, "given nil\nparent nil parent\nparent nil changed\nnil set nil\n"+
