@@ -65,6 +65,10 @@ type PhaseResult struct {
 	Status  int    // with Exit
 	URI     string // with Redirect
 	Args    string // with Redirect: the new query string ("" for none)
+	// Jump: with Redirect, ngx.req.set_uri(uri, true): the location is
+	// matched again for URI (taken whole: a '?' is part of the path), the
+	// query string kept, as nginx's "rewrite ... last".
+	Jump bool
 }
 
 // LuaRunner runs Lua handlers for the phase engine. Package ngx implements
@@ -116,6 +120,11 @@ type Exchange interface {
 
 	// Method is the request method ("GET").
 	Method() string
+	// SetURI replaces the request's URI path (ngx.req.set_uri without a
+	// jump: $uri changes, the location stays).
+	SetURI(uri string)
+	// SetMethod changes the request's method (ngx.req.set_method).
+	SetMethod(name string)
 	// RequestLine is the raw request line without CRLF.
 	RequestLine() string
 	// URI is the normalized path without args ($uri).

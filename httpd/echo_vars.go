@@ -32,7 +32,7 @@ func (t *Txn) appendEchoVar(dst []byte, name string) (out []byte, found, known b
 		}
 		return appendMillis(dst, max(time.Now().UnixMilli()-begin, 0)), true, true
 	case "echo_request_method", "echo_client_request_method":
-		return append(dst, t.req.Method(t.buf)...), true, true
+		return append(dst, t.method()...), true, true
 	case "echo_request_uri", "echo_cacheable_request_uri":
 		p := t.path()
 		return append(dst, p...), len(p) > 0, true

@@ -249,8 +249,35 @@ func (t *Txn) handle(res PhaseResult) {
 		}
 		t.closeNoResponse(500)
 	case Redirect:
+		if res.Jump {
+			t.jump(res.URI)
+			return
+		}
 		t.internalRedirect(res.URI, res.Args)
 	}
+}
+
+// jump is ngx.req.set_uri(uri, true): the location is matched again for
+// uri (query string kept), as after nginx's "rewrite ... last".
+func (t *Txn) jump(uri string) {
+	t.redirects++
+	if t.redirects > maxRedirects {
+		t.logf(conf.LogError, "rewrite or internal redirection cycle while processing \"%s\"", uri)
+		t.errPage = true
+		t.special(500)
+		return
+	}
+	t.releaseCtx()
+	t.SetURI(uri)
+	t.caps, t.loc, t.pending = nil, nil, false
+	t.step = stepFindLocation
+	t.run()
+}
+
+// SetURI implements Exchange.
+func (t *Txn) SetURI(uri string) {
+	t.uri, t.uriSet, t.internal = uri, true, true
+	t.have &^= 1 << lzURI
 }
 
 // maxRedirects is nginx's limit of internal redirects of a request

@@ -125,7 +125,7 @@ func (t *Txn) proxyConnect() {
 		}
 	}
 	if !p.Static && !hasURI {
-		uri = t.RequestURI()
+		uri = t.proxyClientURI()
 	} else if p.Static {
 		uri = t.proxyStaticURI(p)
 	}
@@ -151,13 +151,28 @@ func (t *Txn) proxyConnect() {
 // arguments.
 func (t *Txn) proxyStaticURI(p *conf.ProxyPass) string {
 	if !p.HasURI {
-		return t.RequestURI()
+		return t.proxyClientURI()
 	}
 	rest := t.URI()
 	if t.loc.Match != conf.MatchNamed && t.loc.Regex == nil && strings.HasPrefix(rest, t.loc.Pattern) {
 		rest = rest[len(t.loc.Pattern):]
 	}
 	u := p.URI + escapeURI(rest)
+	if a := t.Args(); a != "" {
+		u += "?" + a
+	}
+	return u
+}
+
+// proxyClientURI is the URI sent upstream for a URL without a URI part:
+// what the client sent, unless the URI or the arguments changed since
+// (ngx.req.set_uri, set_uri_args, an internal redirect): nginx sends the
+// new ones then, the path escaped.
+func (t *Txn) proxyClientURI() string {
+	if !t.uriSet && !t.argsSet {
+		return t.RequestURI()
+	}
+	u := escapeURI(t.URI())
 	if a := t.Args(); a != "" {
 		u += "?" + a
 	}
@@ -201,7 +216,7 @@ var proxyDefaultHeaders = []struct{ name, value string }{
 // proxyRequest appends the request to send upstream.
 func (t *Txn) proxyRequest(b []byte, uri string) []byte {
 	st := &t.settings().Proxy
-	b = append(b, t.req.Method(t.buf)...)
+	b = append(b, t.method()...)
 	b = append(b, ' ')
 	b = append(b, uri...)
 	b = append(b, " HTTP/"...)
@@ -359,7 +374,7 @@ func (t *Txn) proxyHead(data []byte) (int, bool) {
 	}
 	t.status = status
 	t.proxy.step = pxBody
-	if t.req.MethodID() == MethodHEAD || status == 204 || status == 304 || status < 200 {
+	if t.methodID() == MethodHEAD || status == 204 || status == 304 || status < 200 {
 		t.proxy.left = 0
 	}
 	return taken, true

@@ -27,7 +27,7 @@ var (
 // nor given a Content-Length, unless the response has no body.
 func (t *Txn) Buffering() bool {
 	return t.active && !t.finished && !t.onWire && !t.headCalled && !t.fixedLen &&
-		t.clen < 0 && !t.noLength && t.req.Version() < 1001 && !t.headerOnly && t.req.MethodID() != MethodHEAD &&
+		t.clen < 0 && !t.noLength && t.req.Version() < 1001 && !t.headerOnly && t.methodID() != MethodHEAD &&
 		t.settings().LuaHTTP10Buffering
 }
 
@@ -284,7 +284,7 @@ func (t *Txn) commit() {
 		t.dropHeader("accept-ranges")
 	}
 	t.moreOutput()
-	if t.req.MethodID() == MethodHEAD {
+	if t.methodID() == MethodHEAD {
 		t.headerOnly = true
 	}
 	t.echoHeaderFilter()

@@ -26,7 +26,7 @@ const httpTimeLayout = "Mon, 02 Jan 2006 15:04:05 GMT"
 // serveStatic answers the request from the file system under the
 // location's root.
 func (t *Txn) serveStatic() {
-	switch t.req.MethodID() {
+	switch t.methodID() {
 	case MethodGET, MethodHEAD, MethodPOST:
 	default:
 		t.special(405)
@@ -116,12 +116,12 @@ func errnoText(e syscall.Errno) string {
 // sendFile sends the regular file at path as the response; name is the
 // URI it is served as (for its type).
 func (t *Txn) sendFile(path, name string, fi fs.FileInfo) {
-	if t.req.MethodID() == MethodPOST {
+	if t.methodID() == MethodPOST {
 		t.special(405)
 		return
 	}
 	var data []byte
-	if t.req.MethodID() != MethodHEAD {
+	if t.methodID() != MethodHEAD {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			t.special(t.openFailed(path, err))
@@ -132,7 +132,7 @@ func (t *Txn) sendFile(path, name string, fi fs.FileInfo) {
 	t.status, t.fixedLen = 200, true
 	t.ctypeSet, t.ctype = true, defaultFileType(name, t.settings().DefaultType)
 	t.clen = fi.Size()
-	if t.req.MethodID() != MethodHEAD {
+	if t.methodID() != MethodHEAD {
 		t.clen = int64(len(data))
 	}
 	mt := fi.ModTime()

@@ -91,6 +91,7 @@ type Txn struct {
 	redirects uint8  // internal redirects so far (nginx stops at 10)
 	errPage   bool   // an error_page redirect happened (recursive_error_pages off)
 	errStatus int    // the status error_page's redirect answers with (0: the new location's)
+	methodSet string // the method ngx.req.set_method set ("": the parsed one)
 	bodyInit  bool   // InitBody began a body that FinishBody has not ended
 
 	ctx  any
@@ -222,7 +223,34 @@ func (t *Txn) Location() *conf.Location { return t.loc }
 func (t *Txn) Server() *conf.Server { return t.srv }
 
 // Method implements Exchange.
-func (t *Txn) Method() string { return t.lazy(lzMethod, t.req.Method(t.buf)) }
+func (t *Txn) Method() string {
+	if t.methodSet != "" {
+		return t.methodSet
+	}
+	return t.lazy(lzMethod, t.req.Method(t.buf))
+}
+
+// method is the request method's name (ngx.req.set_method's, if set).
+func (t *Txn) method() []byte {
+	if t.methodSet != "" {
+		return unsafe.Slice(unsafe.StringData(t.methodSet), len(t.methodSet))
+	}
+	return t.req.Method(t.buf)
+}
+
+// methodID is the request method (ngx.req.set_method's, if set).
+func (t *Txn) methodID() Method {
+	if t.methodSet != "" {
+		return lookupMethod(t.method())
+	}
+	return t.req.MethodID()
+}
+
+// SetMethod implements Exchange: ngx.req.set_method.
+func (t *Txn) SetMethod(name string) {
+	t.methodSet = name
+	t.have &^= 1 << lzMethod
+}
 
 // RequestLine implements Exchange.
 func (t *Txn) RequestLine() string { return t.lazy(lzLine, t.req.RequestLine(t.buf)) }

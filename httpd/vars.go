@@ -119,7 +119,7 @@ func (t *Txn) appendVar(dst []byte, name string) ([]byte, bool) {
 		}
 		return dst, true
 	case "request_method":
-		return append(dst, r.Method(b)...), true
+		return append(dst, t.method()...), true
 	case "request":
 		return append(dst, r.RequestLine(b)...), true
 	case "scheme":

@@ -240,3 +240,5 @@ func (x *fakeX) SetRequestHeader(name string, values []string) error {
 }
 func (x *fakeX) RawHeader(noRequestLine bool) []byte { return nil }
 func (x *fakeX) Internal() bool                      { return false }
+func (x *fakeX) SetMethod(name string)               { x.method = name }
+func (x *fakeX) SetURI(uri string)                   { x.uri = uri }

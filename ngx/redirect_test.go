@@ -19,3 +19,15 @@ func TestRedirect(t *testing.T) {
 			body: "falseattempt to call ngx.redirect after sending out the headers\n"},
 	})
 }
+
+// t/088-req-method.t: set_method takes the ngx.HTTP_* numbers.
+func TestSetMethod(t *testing.T) {
+	h := newHarness(t, nil)
+	runSpecs(t, h, []spec{
+		{name: "a method constant", src: `ngx.req.set_method(ngx.HTTP_PUT) ngx.say(ngx.req.get_method())`, body: "PUT\n"},
+		{name: "bad numbers and types", src: `
+			ngx.say(pcall(ngx.req.set_method, 3))
+			ngx.say(pcall(ngx.req.set_method, "GET"))`,
+			body: "falseunsupported HTTP method: 3\nfalsebad method number\n"},
+	})
+}

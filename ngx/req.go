@@ -25,6 +25,9 @@ func (rn *Runner) injectReq(L *lua.LState, ngx *lua.LTable) []magic {
 		{"start_time", rn.reqStartTime},
 		{"set_header", rn.reqSetHeader},
 		{"raw_header", rn.reqRawHeader},
+		{"set_method", rn.reqSetMethod},
+		{"set_uri_args", rn.reqSetURIArgs},
+		{"set_uri", rn.reqSetURI},
 		{"clear_header", rn.reqClearHeader},
 	})
 	rn.injectReqBody(L, req)
@@ -285,4 +288,105 @@ func (rn *Runner) reqRawHeader(L *lua.LState) int {
 	x := enter(L, errNoRequest, 0).exchange(L)
 	L.Push(lua.LString(x.RawHeader(lua.LVAsBool(L.Get(1)))))
 	return 1
+}
+
+// Errors of ngx.req.set_method (ngx_lua's).
+const (
+	errBadMethodNumber   = "bad method number"
+	errUnsupportedMethod = "unsupported HTTP method: %d"
+)
+
+// reqSetMethod is ngx.req.set_method(ngx.HTTP_*).
+func (rn *Runner) reqSetMethod(L *lua.LState) int {
+	n, ok := L.Get(1).(lua.LNumber)
+	if !ok {
+		L.RaiseError("%s", errBadMethodNumber)
+	}
+	name, ok := methodNames[int(n)]
+	if !ok {
+		L.RaiseError(errUnsupportedMethod, int(n))
+	}
+	enter(L, errNoRequest, 0).exchange(L).SetMethod(name)
+	return 0
+}
+
+// argsEscape are the bytes set_uri_args escapes in a string: controls,
+// space and DEL; the rest (%, &, =, bytes >= 0x80) stay, so a string
+// already encoded is not encoded twice.
+var argsEscape = func() (t [256]bool) {
+	for c := 0; c <= 0x20; c++ {
+		t[c] = true
+	}
+	t[0x7f] = true
+	return
+}()
+
+// reqSetURIArgs is ngx.req.set_uri_args(args): a string (a few bytes
+// escaped), a number, or a table (as ngx.encode_args) becomes $args.
+func (rn *Runner) reqSetURIArgs(L *lua.LState) int {
+	var args string
+	switch v := L.Get(1).(type) {
+	case lua.LString:
+		args = string(v)
+		if needsEscape(args, &argsEscape) {
+			args = string(appendEscaped(nil, args, &argsEscape))
+		}
+	case lua.LNumber:
+		args, _ = luaString(v)
+	case *lua.LTable:
+		args = encodeArgs(L, v)
+	default:
+		argError(L, 1, "string, number, or table expected, but got "+typeName(v))
+	}
+	x := enter(L, errNoRequest, 0).exchange(L)
+	if err := x.SetVar("args", args, false); err != nil {
+		L.RaiseError("%s", err.Error())
+	}
+	return 0
+}
+
+// Errors of ngx.req.set_uri (ngx_lua's).
+const (
+	errSetURIArgs   = "expecting 1, 2 or 3 arguments but seen %d"
+	errSetURIEmpty  = "attempt to use zero-length uri"
+	errSetURIUnsafe = "unsafe byte \"0x%02x\" in uri \"%s\" (maybe you want to set the 'binary' argument?)"
+)
+
+// reqSetURI is ngx.req.set_uri(uri, jump?, binary?).
+func (rn *Runner) reqSetURI(L *lua.LState) int {
+	n := L.GetTop()
+	if n < 1 || n > 3 {
+		L.RaiseError(errSetURIArgs, n)
+	}
+	uri := L.CheckString(1)
+	if uri == "" {
+		L.RaiseError("%s", errSetURIEmpty)
+	}
+	jump, binary := false, false
+	if n >= 2 {
+		jump = L.CheckBool(2)
+	}
+	if n == 3 {
+		binary = L.CheckBool(3)
+	}
+	if !binary {
+		for i := 0; i < len(uri); i++ {
+			if c := uri[i]; c <= 0x08 || c >= 0x0a && c <= 0x1f || c == 0x7f {
+				L.RaiseError(errSetURIUnsafe, c, escapeControls(uri))
+			}
+		}
+	}
+	c := enter(L, errNoRequest, ctxRewrite|ctxAccess|ctxContent)
+	if jump && c.rq.ctx != ctxRewrite {
+		L.RaiseError(errContextFmt, c.rq.ctx)
+	}
+	x := c.exchange(L)
+	x.SetURI(uri)
+	if !jump {
+		return 0
+	}
+	rq := c.rq
+	rq.exited = true
+	rq.exec = &httpd.PhaseResult{Outcome: httpd.Redirect, URI: uri, Jump: true}
+	return c.await(L, nil) // never resumed: the location is matched again
 }

@@ -124,6 +124,26 @@ const captureLocations = `
         location = /epage { internal; content_by_lua_block { ngx.say("page ", ngx.var.uri, " ", ngx.status) } }
         location = /raw { content_by_lua_block { ngx.print(ngx.req.raw_header(), "|", ngx.req.raw_header(true), "|", ngx.location.capture("/rawsub").body) } }
         location = /rawsub { content_by_lua_block { ngx.print(#ngx.req.raw_header()) } }
+        location = /seturi {
+            rewrite_by_lua_block {
+                ngx.req.set_uri_args({a = 1})
+                ngx.req.set_uri("/newuri")
+            }
+            content_by_lua_block { ngx.say(ngx.var.uri, " ", ngx.var.args, " ", ngx.var.request_uri, " ", ngx.req.is_internal()) }
+        }
+        location = /jump {
+            rewrite_by_lua_block { ngx.req.set_uri_args("x y") ngx.req.set_uri("/jumped", true) }
+        }
+        location = /jumped { content_by_lua_block { ngx.say("jumped ", ngx.var.args) } }
+        location = /setmethod {
+            content_by_lua_block {
+                ngx.req.set_method(ngx.HTTP_POST)
+                ngx.say(ngx.var.request_method, " ", pcall(ngx.req.set_uri, "/x", true))
+                ngx.say(pcall(ngx.req.set_uri, ""))
+                ngx.say(pcall(ngx.req.set_uri, "/a\1b"))
+                ngx.say(pcall(ngx.req.set_uri_args, nil))
+            }
+        }
         location = /main-flags {
             content_by_lua_block { ngx.say(ngx.is_subrequest, " ", ngx.req.is_internal()) }
         }
@@ -134,6 +154,12 @@ func TestCapture(t *testing.T) {
 	assert.Equal(t, "200 [sub a=1&b=x%20y] table one,two 15 false\n", s.Get("/cap").Body)
 	assert.Equal(t, "0.2 0.3 0.1 true\n", s.Get("/multi").Body, "capture_multi runs its subrequests at once")
 	assert.Equal(t, "false false\n", s.Get("/main-flags").Body)
+	assert.Equal(t, "/newuri a=1 /seturi true\n", s.Get("/seturi").Body, "set_uri without a jump keeps the location")
+	assert.Equal(t, "jumped x%20y\n", s.Get("/jump").Body, "set_uri with a jump matches again, the args kept")
+	assert.Equal(t, "POST falseAPI disabled in the context of content_by_lua*\n"+
+		"falseattempt to use zero-length uri\n"+
+		"falseunsafe byte \"0x01\" in uri \"/a\\x01b\" (maybe you want to set the 'binary' argument?)\n"+
+		"falsebad argument #1 to '?' (string, number, or table expected, but got nil)\n", s.Get("/setmethod").Body)
 	assert.Equal(t, "target a=1 ctx=nil true /exec\n", s.Get("/exec").Body, "ngx.exec: new URI and args, a fresh ctx, internal")
 	assert.Equal(t, "named /execnamed\n", s.Get("/execnamed").Body)
 	assert.Equal(t, 500, s.Get("/loop").Status)
