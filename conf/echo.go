@@ -6,8 +6,8 @@ import "strings"
 // which OpenResty bundles): the content commands of a location, the
 // echo_before_body/echo_after_body filters and echo_status. httpd runs
 // them. Of the subrequest commands echo_location and echo_location_async
-// are here; echo_subrequest, echo_subrequest_async and echo_exec are not
-// implemented yet and stay "not supported".
+// and echo_exec are here; echo_subrequest and echo_subrequest_async are
+// not implemented yet and stay "not supported".
 
 // EchoOp is the opcode of one echo command.
 type EchoOp uint8
@@ -26,6 +26,7 @@ const (
 	EchoEnd                           // echo_end
 	EchoLocation                      // echo_location uri [args]: a GET subrequest, waited for
 	EchoLocationAsync                 // echo_location_async uri [args]: a GET subrequest, its output in order
+	EchoExec                          // echo_exec uri [args]: an internal redirect (a named location too)
 )
 
 // EchoCmd is one echo directive. Its arguments are split the way the
@@ -72,6 +73,7 @@ var echoOps = map[string]EchoOp{
 	"echo_end":               EchoEnd,
 	"echo_location":          EchoLocation,
 	"echo_location_async":    EchoLocationAsync,
+	"echo_exec":              EchoExec,
 }
 
 // newEchoCmd splits the directive's arguments into options and

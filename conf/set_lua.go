@@ -89,3 +89,46 @@ func setLuaHandler(b *builder, d *Directive) error {
 	*slot = code
 	return nil
 }
+
+// setSetByLua is set_by_lua $var 'code' [args...], set_by_lua_block $var
+// { code } and set_by_lua_file $var path [args...]: a set directive whose
+// value the Lua code returns, run in order with the other sets of its
+// level.
+func setSetByLua(b *builder, d *Directive) error {
+	name := d.Args[0].Value
+	if !strings.HasPrefix(name, "$") {
+		return errorf("invalid variable name \"%s\"", name)
+	}
+	isFile := strings.HasSuffix(d.Name, "_file")
+	code := &LuaCode{Tag: "set_by_lua", IsFile: isFile, File: d.File, Line: d.Line}
+	rest := d.Args[1:]
+	switch {
+	case d.Lua != nil:
+		code.Source, code.Line = d.Lua.Source, d.Lua.Line
+		code.ChunkName = ChunkName(code.Tag, d.File, b.cfg.ConfPrefix, code.Line)
+	case len(rest) == 0:
+		return errorf("invalid number of arguments in \"%s\" directive", d.Name)
+	case isFile:
+		code.Source = b.resolve(rest[0].Value)
+		code.ChunkName = "@" + code.Source
+		rest = rest[1:]
+	default:
+		code.Source, code.Line = rest[0].Value, d.termLine
+		code.ChunkName = ChunkName(code.Tag, d.File, b.cfg.ConfPrefix, code.Line)
+		rest = rest[1:]
+	}
+	st := Set{Var: name[1:], Lua: code, File: d.File, Line: d.Line}
+	for _, a := range rest {
+		parts, err := SplitVars(a.Value)
+		if err != nil {
+			return err
+		}
+		st.LuaArgs = append(st.LuaArgs, parts)
+	}
+	if f := b.top(); f.loc != nil {
+		f.loc.Sets = append(f.loc.Sets, st)
+	} else {
+		f.srv.Sets = append(f.srv.Sets, st)
+	}
+	return nil
+}

@@ -250,8 +250,12 @@ type Set struct {
 	Var   string // variable name without "$"
 	Value string // value as written (unescaped)
 	Parts []Part // Value split into literals and variables
-	File  string // file of the directive
-	Line  int    // line of the directive
+	// Lua is set_by_lua*'s code: the variable gets what it returns, the
+	// code sees LuaArgs (evaluated) as ngx.arg[1..n].
+	Lua     *LuaCode
+	LuaArgs [][]Part
+	File    string // file of the directive
+	Line    int    // line of the directive
 }
 
 // Listen is one listen directive.

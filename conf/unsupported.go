@@ -71,9 +71,9 @@ func init() {
 		 set_real_ip_from mail imap_capabilities pop3_capabilities smtp_auth
 		
 		echo echo_sleep echo_duplicate
-		echo_flush echo_read_request_body echo_exec echo_subrequest echo_reset_timer
+		echo_flush echo_read_request_body echo_subrequest echo_reset_timer
 		more_set_headers more_clear_headers more_set_input_headers more_clear_input_headers
-		set_by_lua set_by_lua_block set_by_lua_file
+
 		header_filter_by_lua header_filter_by_lua_block
 		header_filter_by_lua_file body_filter_by_lua body_filter_by_lua_block
 		body_filter_by_lua_file exit_worker_by_lua

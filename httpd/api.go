@@ -89,6 +89,13 @@ type LuaRunner interface {
 	Done(x Exchange)
 }
 
+// SetRunner is what a LuaRunner implements to run set_by_lua*: the code
+// runs at once (it cannot wait) with args, and returns the variable's
+// value; false when it failed (the runner logged why).
+type SetRunner interface {
+	RunSet(x Exchange, code *conf.LuaCode, args []string) (string, bool)
+}
+
 // ClientAborter is what a LuaRunner implements to hear of a client that
 // closed its side while a handler waits, in a location with
 // lua_check_client_abort on: it reports whether it took the event

@@ -230,6 +230,16 @@ func (t *Txn) echoCmd(cmd *conf.EchoCmd) bool {
 		}
 	case conf.EchoLocation, conf.EchoLocationAsync:
 		return t.echoLocation(cmd)
+	case conf.EchoExec:
+		uri, args := t.echoArg(cmd, 0), t.echoArg(cmd, 1)
+		if i := strings.IndexByte(uri, '?'); i >= 0 && !strings.HasPrefix(uri, "@") {
+			if len(cmd.Args) < 2 {
+				args = uri[i+1:]
+			}
+			uri = uri[:i]
+		}
+		t.internalRedirect(uri, args)
+		return false
 	case conf.EchoForeachSplit:
 		return t.echoForeach(cmd)
 	case conf.EchoEnd:

@@ -114,6 +114,9 @@ func (t *Txn) rewrite(sets []conf.Set, ret *conf.Return) {
 	}
 	for i := range sets[:n] {
 		t.setDirective(&sets[i])
+		if !t.active || t.step == stepDone {
+			return // a set_by_lua failed: the request ended
+		}
 	}
 	if ret != nil {
 		t.doReturn(ret)
@@ -125,7 +128,25 @@ func (t *Txn) setDirective(st *conf.Set) {
 	if !ok {
 		idx, ok = t.s.lst.srv.vars[strings.ToLower(st.Var)]
 	}
-	v := t.eval(st.Parts)
+	var v string
+	if st.Lua != nil {
+		sr, _ := t.s.lst.srv.runner.(SetRunner)
+		if sr == nil {
+			t.special(500)
+			return
+		}
+		args := make([]string, len(st.LuaArgs))
+		for i, a := range st.LuaArgs {
+			args[i] = t.eval(a)
+		}
+		var ok bool
+		if v, ok = sr.RunSet(t, st.Lua, args); !ok {
+			t.special(500)
+			return
+		}
+	} else {
+		v = t.eval(st.Parts)
+	}
 	if st.Var == "args" {
 		t.args, t.argsSet = v, true
 		return

@@ -18,6 +18,7 @@ const (
 	ctxLog
 	ctxInitWorker
 	ctxTimer
+	ctxSet
 )
 
 // Masks APIs declare (ngx_lua's NGX_HTTP_LUA_CONTEXT_* groups).
@@ -47,6 +48,8 @@ func (c context) String() string {
 		return "init_worker_by_lua*"
 	case ctxTimer:
 		return "ngx.timer"
+	case ctxSet:
+		return "set_by_lua*"
 	}
 	return "(unknown)"
 }

@@ -1,6 +1,11 @@
 package ngx
 
-import lua "github.com/yuin/gopher-lua"
+import (
+	"github.com/luring/luring/conf"
+	"github.com/luring/luring/httpd"
+	"github.com/luring/luring/lvm"
+	lua "github.com/yuin/gopher-lua"
+)
 
 // This file is ngx.get_phase() and ngx.req.start_time().
 
@@ -12,6 +17,7 @@ var phaseNames = map[context]string{
 	ctxLog:        "log",
 	ctxInitWorker: "init_worker",
 	ctxTimer:      "timer",
+	ctxSet:        "set",
 }
 
 // getPhase is ngx.get_phase(): the phase of the running code, "init" for
@@ -32,4 +38,57 @@ func (rn *Runner) reqStartTime(L *lua.LState) int {
 	x := enter(L, errNoRequest, 0).exchange(L)
 	L.Push(lua.LNumber(float64(x.StartMs()) / 1000))
 	return 1
+}
+
+// logSetYield is logged when set_by_lua code waits (it cannot).
+const logSetYield = "set_by_lua handler waited, which it cannot do; aborted"
+
+// RunSet implements httpd.SetRunner: set_by_lua* runs code at once, with
+// args as ngx.arg[1..n], and its first return value (tostring'ed; nil is
+// "") is the variable's. false: the code failed (logged).
+func (rn *Runner) RunSet(x httpd.Exchange, code *conf.LuaCode, args []string) (string, bool) {
+	rq, _ := x.Ctx().(*request)
+	if rq == nil {
+		rq = rn.newRequest(x)
+		x.SetCtx(rq)
+	}
+	if rq.active {
+		return "", false
+	}
+	chunk, _ := rn.chunk(code, rq)
+	if chunk == nil {
+		return "", false
+	}
+	L := rn.vm.L
+	argt := L.CreateTable(len(args), 0)
+	for _, a := range args {
+		argt.Append(lua.LString(a))
+	}
+	if ngx, ok := L.GetGlobal("ngx").(*lua.LTable); ok {
+		ngx.RawSetString("arg", argt)
+	}
+	rq.begin(ctxSet)
+	rq.setResult = lua.LNil
+	rq.entry.th = rn.vm.Acquire(&rq.entry)
+	rq.start(&rq.entry, chunk.Fn)
+	if rq.active {
+		rq.logf(conf.LogError, "%s", logSetYield)
+		rq.killAll()
+		rq.active = false
+		return "", false
+	}
+	if rq.result.Outcome == httpd.Fail {
+		return "", false
+	}
+	v := rq.setResult
+	rq.setResult = nil
+	switch v := v.(type) {
+	case *lua.LNilType:
+		return "", true
+	case lua.LString:
+		return string(v), true
+	case lua.LNumber:
+		return string(lvm.AppendNumber(nil, float64(v))), true
+	}
+	return lvm.ToString(L, v), true
 }

@@ -60,9 +60,11 @@ type request struct {
 	exited   bool // ngx.exit was called; exitCode says with what
 	exitCode int
 	// exec is ngx.exec's target when it ended the handler (exited too).
-	exec     *httpd.PhaseResult
-	failed   bool // the entry thread died of an error
-	seenBody bool // ngx.say/print wrote body bytes (ngx.flush's "nothing to flush")
+	exec *httpd.PhaseResult
+	// setResult is what a set_by_lua handler returned.
+	setResult lua.LValue
+	failed    bool // the entry thread died of an error
+	seenBody  bool // ngx.say/print wrote body bytes (ngx.flush's "nothing to flush")
 }
 
 // postedResume is one entry of request.posted; c nil: cancelled. It
@@ -277,6 +279,8 @@ func (rq *request) end(c *coro, e *lvm.Error, vals []lua.LValue) {
 		if e != nil {
 			rq.logf(conf.LogError, logEntryAborted, e.Message, traceback(e))
 			rq.failed = true
+		} else if rq.ctx == ctxSet && len(vals) > 0 {
+			rq.setResult = vals[0]
 		}
 		return
 	}

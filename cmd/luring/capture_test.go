@@ -144,6 +144,16 @@ const captureLocations = `
                 ngx.say(pcall(ngx.req.set_uri_args, nil))
             }
         }
+        location = /setlua {
+            set $a 32;
+            set_by_lua $sum 'return ngx.arg[1] + ngx.arg[2]' $a 10;
+            set_by_lua_block $blk { ngx.ctx.x = "ctx" return ngx.get_phase() .. " " .. ngx.var.sum }
+            set_by_lua $e 'local ok, e = pcall(ngx.sleep, 1) return e';
+            content_by_lua_block { ngx.say(ngx.var.sum, " ", ngx.var.blk, " ", ngx.var.e, " ", ngx.ctx.x) }
+        }
+        location = /setfail { set_by_lua $x 'error("boom")'; return 200 "no"; }
+        location = /echoexec { echo_exec /jumped "q=1"; echo never; }
+        location = /echoexecnamed { echo_exec @named; }
         location = /main-flags {
             content_by_lua_block { ngx.say(ngx.is_subrequest, " ", ngx.req.is_internal()) }
         }
@@ -154,6 +164,11 @@ func TestCapture(t *testing.T) {
 	assert.Equal(t, "200 [sub a=1&b=x%20y] table one,two 15 false\n", s.Get("/cap").Body)
 	assert.Equal(t, "0.2 0.3 0.1 true\n", s.Get("/multi").Body, "capture_multi runs its subrequests at once")
 	assert.Equal(t, "false false\n", s.Get("/main-flags").Body)
+	assert.Equal(t, "42 set 42 API disabled in the context of set_by_lua* ctx\n", s.Get("/setlua").Body,
+		"set_by_lua: ngx.arg, the return value, its own context, ngx.ctx shared with the handlers")
+	assert.Equal(t, 500, s.Get("/setfail").Status)
+	assert.Equal(t, "jumped q=1\n", s.Get("/echoexec").Body)
+	assert.Equal(t, "named /echoexecnamed\n", s.Get("/echoexecnamed").Body)
 	assert.Equal(t, "/newuri a=1 /seturi true\n", s.Get("/seturi").Body, "set_uri without a jump keeps the location")
 	assert.Equal(t, "jumped x%20y\n", s.Get("/jump").Body, "set_uri with a jump matches again, the args kept")
 	assert.Equal(t, "POST falseAPI disabled in the context of content_by_lua*\n"+
