@@ -39,7 +39,7 @@ func TestErrors(t *testing.T) {
 		{"unknown directive", "events {}\nfoo bar;", `unknown directive "foo" in /abs/conf/nginx.conf:2`},
 		{"unknown lua block", "events {}\nhttp { foo_lua_block { } }", `unknown directive "foo_lua_block" in /abs/conf/nginx.conf:2`},
 		{"not supported", srv("location / {\nfastcgi_pass 127.0.0.1:9000;\n}"), `directive "fastcgi_pass" is not supported by luring yet in /abs/conf/nginx.conf:5`},
-		{"not supported lua block", srv("location / {\nheader_filter_by_lua_block { ngx.header.a = 1 }\n}"), `directive "header_filter_by_lua_block" is not supported by luring yet in /abs/conf/nginx.conf:5`},
+		{"not supported lua block", srv("location / {\nbody_filter_by_lua_block { ngx.arg[1] = 1 }\n}"), `directive "body_filter_by_lua_block" is not supported by luring yet in /abs/conf/nginx.conf:5`},
 		{"not supported shared dict", "events {}\nhttp {\nlua_shared_dict d 1m;\n}", `directive "lua_shared_dict" is not supported by luring yet in /abs/conf/nginx.conf:3`},
 		{"not supported upstream", "events {}\nhttp {\nupstream u {\n}\n}", `directive "upstream" is not supported by luring yet in /abs/conf/nginx.conf:3`},
 		{"not supported if", srv("if ($a) {\n}"), `directive "if" is not supported by luring yet in /abs/conf/nginx.conf:4`},

@@ -127,6 +127,9 @@ func mergeSettings(c, p *Settings) {
 	if inherit("log_by_lua") {
 		c.Log = p.Log
 	}
+	if inherit("header_filter_by_lua") {
+		c.HeaderFilter = p.HeaderFilter
+	}
 	if inherit("root") {
 		c.Root = p.Root
 	}

@@ -82,6 +82,8 @@ func setLuaHandler(b *builder, d *Directive) error {
 		slot, set = &b.settings().Access, b.settings().set
 	case "log_by_lua":
 		slot, set = &b.settings().Log, b.settings().set
+	case "header_filter_by_lua":
+		slot, set = &b.settings().HeaderFilter, b.settings().set
 	}
 	if err := once(set, tag, d.Name); err != nil {
 		return err

@@ -125,6 +125,7 @@ type Settings struct {
 	Rewrite             *LuaCode      // rewrite_by_lua*; nil when none
 	Access              *LuaCode      // access_by_lua*; nil when none
 	Log                 *LuaCode      // log_by_lua*; nil when none
+	HeaderFilter        *LuaCode      // header_filter_by_lua*; nil when none
 	Root                string        // root, resolved against Config.Prefix; default html
 	Index               []string      // index file names; default index.html
 	AbsoluteRedirect    bool          // absolute_redirect; default on

@@ -74,8 +74,7 @@ func init() {
 		echo_flush echo_read_request_body echo_subrequest echo_reset_timer
 		more_set_headers more_clear_headers more_set_input_headers more_clear_input_headers
 
-		header_filter_by_lua header_filter_by_lua_block
-		header_filter_by_lua_file body_filter_by_lua body_filter_by_lua_block
+		body_filter_by_lua body_filter_by_lua_block
 		body_filter_by_lua_file exit_worker_by_lua
 		exit_worker_by_lua_block exit_worker_by_lua_file balancer_by_lua_block
 		balancer_by_lua_file server_rewrite_by_lua_block server_rewrite_by_lua_file

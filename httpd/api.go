@@ -96,6 +96,13 @@ type SetRunner interface {
 	RunSet(x Exchange, code *conf.LuaCode, args []string) (string, bool)
 }
 
+// HeaderFilterRunner is what a LuaRunner implements to run
+// header_filter_by_lua*: at once, when the response head is fixed, the
+// head still editable (status, headers); it cannot wait or write a body.
+type HeaderFilterRunner interface {
+	RunHeaderFilter(x Exchange, code *conf.LuaCode)
+}
+
 // ClientAborter is what a LuaRunner implements to hear of a client that
 // closed its side while a handler waits, in a location with
 // lua_check_client_abort on: it reports whether it took the event

@@ -41,7 +41,7 @@ func (t *Txn) Status() int { return t.status }
 
 // SetStatus implements Exchange.
 func (t *Txn) SetStatus(code int) bool {
-	if t.committed {
+	if t.committed && !t.inHeaderFilter {
 		return false
 	}
 	t.status = code
@@ -73,7 +73,7 @@ func (t *Txn) ResponseHeader(name string) []string {
 // sets them one after the other), no value removes it. Ignored once headers
 // were sent.
 func (t *Txn) SetResponseHeader(name string, values []string) {
-	if t.committed {
+	if t.committed && !t.inHeaderFilter {
 		return
 	}
 	switch {
@@ -142,7 +142,7 @@ func (t *Txn) ResponseFraming() (string, bool) {
 // flush or SendHeaders fixes the status and headers; the head itself goes
 // on the wire with the first flush, or at the end together with the body
 // and a Content-Length.
-func (t *Txn) HeadersSent() bool { return t.committed }
+func (t *Txn) HeadersSent() bool { return t.committed && !t.inHeaderFilter }
 
 // SendHeaders implements Exchange.
 func (t *Txn) SendHeaders() error {
@@ -268,6 +268,19 @@ func (t *Txn) commit() {
 	}
 	if t.status == 0 {
 		t.status = 200
+	}
+	if code := t.settings().HeaderFilter; code != nil {
+		// header_filter_by_lua runs first of the filters (ngx_lua's module
+		// sits above headers-more and echo in the reference's chain); the
+		// head counts as not sent while it runs, so it may edit it.
+		if hf, ok := t.s.lst.srv.runner.(HeaderFilterRunner); ok {
+			t.inHeaderFilter = true
+			hf.RunHeaderFilter(t, code)
+			t.inHeaderFilter = false
+			if t.status == 0 {
+				t.status = 200
+			}
+		}
 	}
 	switch t.status {
 	case 204, 304:

@@ -85,14 +85,15 @@ type Txn struct {
 	subs       []*session // the shadow sessions of this request's running subrequests
 	sharedVars bool       // vals and valSet are the parent's (share_all_vars)
 	// An internal redirect (error_page, ngx.exec) replaces the URI:
-	uri       string // the new path
-	uriSet    bool   // uri is in force
-	internal  bool   // the request went through an internal redirect
-	redirects uint8  // internal redirects so far (nginx stops at 10)
-	errPage   bool   // an error_page redirect happened (recursive_error_pages off)
-	errStatus int    // the status error_page's redirect answers with (0: the new location's)
-	methodSet string // the method ngx.req.set_method set ("": the parsed one)
-	bodyInit  bool   // InitBody began a body that FinishBody has not ended
+	uri            string // the new path
+	uriSet         bool   // uri is in force
+	internal       bool   // the request went through an internal redirect
+	redirects      uint8  // internal redirects so far (nginx stops at 10)
+	errPage        bool   // an error_page redirect happened (recursive_error_pages off)
+	errStatus      int    // the status error_page's redirect answers with (0: the new location's)
+	methodSet      string // the method ngx.req.set_method set ("": the parsed one)
+	inHeaderFilter bool   // header_filter_by_lua runs: the head may still be edited
+	bodyInit       bool   // InitBody began a body that FinishBody has not ended
 
 	ctx  any
 	strs [nLazy]string

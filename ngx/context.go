@@ -19,6 +19,7 @@ const (
 	ctxInitWorker
 	ctxTimer
 	ctxSet
+	ctxHeaderFilter
 )
 
 // Masks APIs declare (ngx_lua's NGX_HTTP_LUA_CONTEXT_* groups).
@@ -50,6 +51,8 @@ func (c context) String() string {
 		return "ngx.timer"
 	case ctxSet:
 		return "set_by_lua*"
+	case ctxHeaderFilter:
+		return "header_filter_by_lua*"
 	}
 	return "(unknown)"
 }

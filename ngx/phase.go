@@ -11,13 +11,14 @@ import (
 
 // phaseNames are ngx.get_phase's answers for luring's contexts.
 var phaseNames = map[context]string{
-	ctxRewrite:    "rewrite",
-	ctxAccess:     "access",
-	ctxContent:    "content",
-	ctxLog:        "log",
-	ctxInitWorker: "init_worker",
-	ctxTimer:      "timer",
-	ctxSet:        "set",
+	ctxRewrite:      "rewrite",
+	ctxAccess:       "access",
+	ctxContent:      "content",
+	ctxLog:          "log",
+	ctxInitWorker:   "init_worker",
+	ctxTimer:        "timer",
+	ctxSet:          "set",
+	ctxHeaderFilter: "header_filter",
 }
 
 // getPhase is ngx.get_phase(): the phase of the running code, "init" for
@@ -91,4 +92,35 @@ func (rn *Runner) RunSet(x httpd.Exchange, code *conf.LuaCode, args []string) (s
 		return string(lvm.AppendNumber(nil, float64(v))), true
 	}
 	return lvm.ToString(L, v), true
+}
+
+// RunHeaderFilter implements httpd.HeaderFilterRunner: header_filter_by_lua
+// runs at once on a coroutine of its own, in its own context (the
+// request's handler may be running: the filter borrows the request state
+// and gives it back). An error is logged; a wait is refused by the APIs'
+// context checks, and a coroutine that yields anyway is dropped.
+func (rn *Runner) RunHeaderFilter(x httpd.Exchange, code *conf.LuaCode) {
+	rq, _ := x.Ctx().(*request)
+	if rq == nil {
+		rq = rn.newRequest(x)
+		x.SetCtx(rq)
+	}
+	chunk, _ := rn.chunk(code, rq)
+	if chunk == nil {
+		return
+	}
+	saved := rq.ctx
+	rq.ctx = ctxHeaderFilter
+	c := &coro{rq: rq, status: coRunning}
+	c.th = rn.vm.Acquire(c)
+	res := c.th.Start(chunk.Fn)
+	switch res.Status {
+	case lvm.StatusFailed:
+		rq.logf(conf.LogError, "failed to run header_filter_by_lua*: %s", res.Err.Message)
+	case lvm.StatusDone:
+	default:
+		rq.logf(conf.LogError, "header_filter_by_lua handler waited, which it cannot do; aborted")
+	}
+	rq.release(c)
+	rq.ctx = saved
 }

@@ -154,6 +154,19 @@ const captureLocations = `
         location = /setfail { set_by_lua $x 'error("boom")'; return 200 "no"; }
         location = /echoexec { echo_exec /jumped "q=1"; echo never; }
         location = /echoexecnamed { echo_exec @named; }
+        location = /hfilter {
+            header_filter_by_lua_block {
+                ngx.header["X-Filter"] = ngx.get_phase()
+                ngx.header["X-Ctx"] = ngx.ctx.v
+                ngx.header["X-Say"] = select(2, pcall(ngx.say, "x"))
+                ngx.status = 201
+            }
+            content_by_lua_block { ngx.ctx.v = "fromcontent" ngx.say("body") }
+        }
+        location = /hfret {
+            header_filter_by_lua 'ngx.header.content_type = "text/x-y"';
+            return 200 "ret\n";
+        }
         location = /main-flags {
             content_by_lua_block { ngx.say(ngx.is_subrequest, " ", ngx.req.is_internal()) }
         }
@@ -167,6 +180,15 @@ func TestCapture(t *testing.T) {
 	assert.Equal(t, "42 set 42 API disabled in the context of set_by_lua* ctx\n", s.Get("/setlua").Body,
 		"set_by_lua: ngx.arg, the return value, its own context, ngx.ctx shared with the handlers")
 	assert.Equal(t, 500, s.Get("/setfail").Status)
+	hres := s.Get("/hfilter")
+	assert.Equal(t, 201, hres.Status, "header_filter_by_lua may set the status")
+	assert.Equal(t, "header_filter", hres.Header.Get("X-Filter"))
+	assert.Equal(t, "fromcontent", hres.Header.Get("X-Ctx"), "and sees the handler's ngx.ctx")
+	assert.Equal(t, "API disabled in the context of header_filter_by_lua*", hres.Header.Get("X-Say"))
+	assert.Equal(t, "body\n", hres.Body)
+	hres = s.Get("/hfret")
+	assert.Equal(t, "text/x-y", hres.Header.Get("Content-Type"))
+	assert.Equal(t, "ret\n", hres.Body)
 	assert.Equal(t, "jumped q=1\n", s.Get("/echoexec").Body)
 	assert.Equal(t, "named /echoexecnamed\n", s.Get("/echoexecnamed").Body)
 	assert.Equal(t, "/newuri a=1 /seturi true\n", s.Get("/seturi").Body, "set_uri without a jump keeps the location")
