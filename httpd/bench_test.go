@@ -146,38 +146,7 @@ server {
     listen 8080;
     location = /body { content_by_lua_block { stream } }
 }`, runner)
-	c, err := net.Dial("tcp", ts.addr)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
-	const size = 1 << 20
-	req := append([]byte("POST /body HTTP/1.1\r\nHost: localhost\r\nContent-Length: "+strconv.Itoa(size)+"\r\n\r\n"),
-		bytes.Repeat([]byte("x"), size)...)
-	end := []byte("\r\n0\r\n\r\n")
-	buf := make([]byte, 4096)
-	roundTrip := func() {
-		go func() { _, _ = c.Write(req) }()
-		n := 0
-		for !bytes.HasSuffix(buf[:n], end) {
-			m, err := c.Read(buf[n:])
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			n += m
-		}
-		if !bytes.Contains(buf[:n], []byte("\r\n1048576\r\n")) {
-			b.Errorf("response %q", buf[:n])
-		}
-	}
-	roundTrip()
-	b.SetBytes(size)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		roundTrip()
-	}
+	postBench(b, ts.addr, []byte("\r\n1048576\r\n"))
 }
 
 // BenchmarkBodySpill is one 1 MiB POST per op read whole with ReadBody:
@@ -211,35 +180,45 @@ server {
     listen 8080;
     location = /body { content_by_lua_block { read } }
 }`, runner)
-			c, err := net.Dial("tcp", ts.addr)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer c.Close()
-			const size = 1 << 20
-			req := append([]byte("POST /body HTTP/1.1\r\nHost: localhost\r\nContent-Length: "+strconv.Itoa(size)+"\r\n\r\n"),
-				bytes.Repeat([]byte("x"), size)...)
-			end := []byte("ok\r\n0\r\n\r\n")
-			buf := make([]byte, 4096)
-			roundTrip := func() {
-				go func() { _, _ = c.Write(req) }()
-				n := 0
-				for !bytes.HasSuffix(buf[:n], end) {
-					m, err := c.Read(buf[n:])
-					if err != nil {
-						b.Error(err)
-						return
-					}
-					n += m
-				}
-			}
-			roundTrip()
-			b.SetBytes(size)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				roundTrip()
-			}
+			postBench(b, ts.addr, []byte("ok"))
 		})
+	}
+}
+
+// postBench measures one 1 MiB POST to /body per op on one keep-alive
+// connection; every chunked response must end with the last chunk and
+// contain want.
+func postBench(b *testing.B, addr string, want []byte) {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	const size = 1 << 20
+	req := append([]byte("POST /body HTTP/1.1\r\nHost: localhost\r\nContent-Length: "+strconv.Itoa(size)+"\r\n\r\n"),
+		bytes.Repeat([]byte("x"), size)...)
+	end := []byte("\r\n0\r\n\r\n")
+	buf := make([]byte, 4096)
+	roundTrip := func() {
+		go func() { _, _ = c.Write(req) }()
+		n := 0
+		for !bytes.HasSuffix(buf[:n], end) {
+			m, err := c.Read(buf[n:])
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			n += m
+		}
+		if !bytes.Contains(buf[:n], want) {
+			b.Errorf("response %q", buf[:n])
+		}
+	}
+	roundTrip()
+	b.SetBytes(size)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		roundTrip()
 	}
 }

@@ -118,10 +118,7 @@ func (t *Txn) ReadBody(cb func(body []byte, err error)) {
 			t.bodyLater(cb, s.store.data(), nil)
 		}
 		return
-	case bodyDiscard, bodyRaw:
-		t.bodyLater(cb, s.store.data(), nil)
-		return
-	case bodyDone:
+	case bodyDiscard, bodyRaw, bodyDone:
 		t.bodyLater(cb, s.store.data(), nil)
 		return
 	case bodyReading, bodyStream:
@@ -148,8 +145,13 @@ func (t *Txn) ReadBody(cb func(body []byte, err error)) {
 	case s.left > s.preread && s.left-s.preread >= st.ClientBodyBufferSize+st.ClientBodyBufferSize>>2:
 		limit = st.ClientBodyBufferSize
 	}
-	s.store.reset(t, limit, st.ClientBodyInFile == conf.BodyFileOn)
+	s.store.reset(limit, st.ClientBodyInFile == conf.BodyFileOn)
 	s.store.kept = true
+	if limit < 0 && !s.chunked && int64(cap(s.store.mem)) < s.left {
+		// A body kept in memory has its length known: one buffer of it, not
+		// a doubling series (a pooled request state keeps at most 64 KiB).
+		s.store.mem = make([]byte, 0, s.left)
+	}
 	s.state = stBody
 	s.br.begin(false)
 	s.lst.srv.l.Schedule(&s.pumpTask)
@@ -195,7 +197,7 @@ func (s *session) pump() {
 			return
 		}
 	}
-	if err := s.store.finish(t); err != nil {
+	if err := s.store.finish(); err != nil {
 		t.bodyFailed(errBodyWrite)
 		return
 	}

@@ -33,7 +33,7 @@ var tempSeq atomic.Uint64
 func init() { tempSeq.Store(uint64(os.Getpid()) * 1000) }
 
 // reset empties the store for a new body with the memory limit given.
-func (b *bodyStore) reset(t *Txn, limit int64, keep bool) {
+func (b *bodyStore) reset(limit int64, keep bool) {
 	b.release()
 	b.limit, b.keep = limit, keep
 }
@@ -131,7 +131,7 @@ func (b *bodyStore) create(t *Txn) error {
 }
 
 // finish closes the temp file being written, if any.
-func (b *bodyStore) finish(t *Txn) error {
+func (b *bodyStore) finish() error {
 	if b.f == nil {
 		return nil
 	}
@@ -197,7 +197,7 @@ func (t *Txn) SetRequestBody(p []byte) error {
 		return err
 	}
 	st := &t.s.store
-	st.reset(t, -1, false)
+	st.reset(-1, false)
 	st.kept = true
 	st.mem = append(st.mem, p...)
 	t.bodyInstalled(int64(len(p)))
@@ -216,7 +216,7 @@ func (t *Txn) SetRequestBodyFile(path string, clean bool) error {
 		return fmt.Errorf("open() \"%s\" failed", path)
 	}
 	st := &t.s.store
-	st.reset(t, -1, false)
+	st.reset(-1, false)
 	st.kept = true
 	st.path, st.size, st.clean = path, fi.Size(), clean
 	t.bodyInstalled(fi.Size())
@@ -233,7 +233,7 @@ func (t *Txn) InitBody(size int64) error {
 		size = t.settings().ClientBodyBufferSize
 	}
 	st := &t.s.store
-	st.reset(t, size, false)
+	st.reset(size, false)
 	st.kept = true
 	t.bodyInit = true
 	return nil
@@ -256,7 +256,7 @@ func (t *Txn) FinishBody() error {
 		return ErrBodyNotInit
 	}
 	st := &t.s.store
-	if err := st.finish(t); err != nil {
+	if err := st.finish(); err != nil {
 		return ErrBodyFileWrite
 	}
 	t.bodyInit = false

@@ -87,6 +87,7 @@ type Server struct {
 	shadows   []*session                   // free shadow sessions of subrequests (subrequest.go)
 	vars      map[string]int               // declared set variables → index
 	rets      map[*conf.Return][]conf.Part // compiled return texts
+	realRoots map[string]string            // $realpath_root of each root, resolved once
 	logs      *accessLogs
 	clk       *clock
 
@@ -132,6 +133,7 @@ func NewServer(l *loop.Loop, o ServerOptions) (*Server, error) {
 	}
 	s.vars = declaredVars(s.http)
 	s.rets = map[*conf.Return][]conf.Part{}
+	s.realRoots = map[string]string{}
 	logs, err := newAccessLogs(s.http)
 	if err != nil {
 		return nil, err
@@ -375,20 +377,28 @@ const (
 )
 
 // getWork returns a request state from the pool, or a new one.
-func (s *Server) getWork() *work {
-	if n := len(s.works); n > 0 {
-		w := s.works[n-1]
-		s.works[n-1] = nil
-		s.works = s.works[:n-1]
-		return w
-	}
-	return &work{}
-}
+func (s *Server) getWork() *work { return takeFree(&s.works) }
 
 // putWork keeps a request state no connection holds for the next request.
-func (s *Server) putWork(w *work) {
-	if len(s.works) < maxFreeWorks {
-		s.works = append(s.works, w)
+func (s *Server) putWork(w *work) { keepFree(&s.works, w, maxFreeWorks) }
+
+// takeFree pops the last object of a free list, or makes a new one.
+func takeFree[T any](list *[]*T) *T {
+	l := *list
+	n := len(l)
+	if n == 0 {
+		return new(T)
+	}
+	x := l[n-1]
+	l[n-1] = nil
+	*list = l[:n-1]
+	return x
+}
+
+// keepFree pushes x on a free list holding at most max objects.
+func keepFree[T any](list *[]*T, x *T, max int) {
+	if len(*list) < max {
+		*list = append(*list, x)
 	}
 }
 

@@ -245,24 +245,14 @@ func (s *session) srvRelease() {
 }
 
 // getShadow returns a shadow session for a subrequest.
-func (srv *Server) getShadow() *session {
-	if n := len(srv.shadows); n > 0 {
-		s := srv.shadows[n-1]
-		srv.shadows[n-1] = nil
-		srv.shadows = srv.shadows[:n-1]
-		return s
-	}
-	return &session{}
-}
+func (srv *Server) getShadow() *session { return takeFree(&srv.shadows) }
 
 // putShadow keeps a shadow session for the next subrequest.
 func (srv *Server) putShadow(s *session) {
 	if s.work != nil {
 		s.detach()
 	}
-	if len(srv.shadows) < maxFreeWorks {
-		srv.shadows = append(srv.shadows, s)
-	}
+	keepFree(&srv.shadows, s, maxFreeWorks)
 }
 
 // hasHeaderNamed reports whether hs has a header called name (any case).

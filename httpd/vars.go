@@ -191,16 +191,7 @@ func (t *Txn) appendVar(dst []byte, name string) ([]byte, bool) {
 	case "document_root":
 		return append(dst, t.settings().Root...), true
 	case "realpath_root":
-		// nginx resolves symlinks of the root (a syscall per use; the
-		// tests and scripts that use it are not hot paths).
-		root := t.settings().Root
-		if p, err := filepath.EvalSymlinks(root); err == nil {
-			root = p
-		}
-		if a, err := filepath.Abs(root); err == nil {
-			root = a
-		}
-		return append(dst, root...), true
+		return append(dst, t.s.lst.srv.realRoot(t.settings().Root)...), true
 	case "request_body_file":
 		if f := s.store.path; f != "" && t.bodyState == bodyDone {
 			return append(dst, f...), true
@@ -390,6 +381,25 @@ func (t *Txn) SetVar(name, value string, unset bool) error {
 		return VarError(strings.ReplaceAll(msgVarNotChangeable, "%s", name))
 	}
 	return VarError(strings.ReplaceAll(msgVarNotFound, "%s", name))
+}
+
+// realRoot is $realpath_root for root: its symlinks resolved, made
+// absolute. The lookups block, so each root is resolved once per worker
+// and kept (root has no variables in luring, so the set is the
+// configuration's).
+func (s *Server) realRoot(root string) string {
+	if p, ok := s.realRoots[root]; ok {
+		return p
+	}
+	p := root
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		p = r
+	}
+	if a, err := filepath.Abs(p); err == nil {
+		p = a
+	}
+	s.realRoots[root] = p
+	return p
 }
 
 // returnParts returns the compiled text of a return directive.

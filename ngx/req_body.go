@@ -86,11 +86,20 @@ func (rn *Runner) reqReadBody(L *lua.LState) int {
 // bodyFailed ends the handler after a failed body read with the status
 // nginx finalizes the request with.
 func (rq *request) bodyFailed(err error) {
-	e, ok := err.(*httpd.Error)
-	if !rq.active || !ok || e.Status == httpd.StatusRequestTimeout {
-		return // the client is gone or timed out: httpd ends the request without a response
+	if res, ok := bodyFailure(err); ok && rq.active {
+		rq.finish(res)
 	}
-	rq.finish(httpd.PhaseResult{Outcome: httpd.Exit, Status: e.Status})
+}
+
+// bodyFailure is the handler's end after a failed body read: the status
+// nginx finalizes with (413, 400, ...), or false when the client is gone
+// or timed out, where httpd ends the request without a response.
+func bodyFailure(err error) (httpd.PhaseResult, bool) {
+	e, ok := err.(*httpd.Error)
+	if !ok || e.Status == httpd.StatusRequestTimeout {
+		return httpd.PhaseResult{}, false
+	}
+	return httpd.PhaseResult{Outcome: httpd.Exit, Status: e.Status}, true
 }
 
 // needBody runs before a rewrite, access or content handler of a location
@@ -105,10 +114,10 @@ func (rn *Runner) needBody(x httpd.Exchange, phase httpd.Phase, code *conf.LuaCo
 	}
 	x.ReadBody(func(_ []byte, err error) {
 		if err != nil {
-			if e, ok := err.(*httpd.Error); ok && e.Status != httpd.StatusRequestTimeout {
-				x.Resume(httpd.PhaseResult{Outcome: httpd.Exit, Status: e.Status})
+			if res, ok := bodyFailure(err); ok {
+				x.Resume(res)
 			}
-			return // the client is gone or timed out: httpd ends the request
+			return
 		}
 		if res := rn.Run(x, phase, code); res.Outcome != httpd.Pending {
 			x.Resume(res)
